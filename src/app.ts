@@ -1,0 +1,50 @@
+// Builds the Fastify app around a Runtime. main.ts starts it; tests build the same app. Plugins are
+// registered in the order a request meets them.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Runtime } from './runtime.js';
+import authPlugin from './server/auth.js';
+import bodyPlugin from './server/body.js';
+import corsPlugin from './server/cors.js';
+import errorsPlugin from './server/errors.js';
+import requestContextPlugin from './server/request-context.js';
+import healthRoutes from './routes/health.js';
+import modelRoutes from './routes/models.js';
+import openaiRoutes from './routes/openai.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestId(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
+  const { server } = runtime.config;
+  const app = Fastify({
+    loggerInstance: runtime.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    bodyLimit: Math.floor(server.body_limit_mb * 1024 * 1024),
+    requestIdHeader: false,
+    genReqId: requestId,
+    keepAliveTimeout: 75_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  await app.register(requestContextPlugin);
+  await app.register(errorsPlugin);
+  await app.register(bodyPlugin);
+  await app.register(corsPlugin, { server });
+  await app.register(authPlugin, { runtime });
+
+  await app.register(openaiRoutes, { runtime });
+  await app.register(modelRoutes, { runtime });
+  await app.register(healthRoutes, { runtime });
+
+  app.addHook('onClose', async () => {
+    await runtime.close();
+  });
+  return app;
+}

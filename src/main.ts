@@ -1,0 +1,104 @@
+// CLI entry: read .env and the configuration, start the server (or N cluster workers), and handle
+// signals: SIGTERM/SIGINT drain in-flight requests within shutdown_grace_s, then exit 0.
+import cluster from 'node:cluster';
+import { parseArgs } from 'node:util';
+import 'dotenv/config';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
+import { createLogger } from './observability/logger.js';
+import { Runtime } from './runtime.js';
+import { checkExposure } from './start.js';
+
+const { values: args } = parseArgs({
+  options: { config: { type: 'string', short: 'c' }, host: { type: 'string' }, port: { type: 'string' } },
+  allowPositionals: false,
+});
+
+function load(): LoadedConfig {
+  try {
+    const loaded = loadConfig({ file: args.config });
+    if (args.host) loaded.config.server.host = args.host;
+    if (args.port) loaded.config.server.port = Number(args.port);
+    return loaded;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Invalid configuration:\n${error.problems.join('\n')}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const loaded = load();
+  const logger = createLogger(loaded.config.logging, loaded.config.auth);
+  for (const warning of loaded.warnings) logger.warn(warning);
+  try {
+    checkExposure(loaded, logger);
+  } catch (error) {
+    logger.fatal((error as Error).message);
+    logger.flush();
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+
+  const { server } = loaded.config;
+  if (cluster.isPrimary && server.workers > 1) {
+    runPrimary(server.workers, logger);
+    return;
+  }
+
+  const runtime = new Runtime({ loaded, logger });
+  const app = await buildApp(runtime);
+  await app.listen({ host: server.host, port: server.port });
+  logger.info({ files: loaded.files, providers: runtime.handles.filter((h) => h.adapter).map((h) => h.config.name) }, `llm-proxy listening on http://${server.host}:${server.port}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    runtime.draining = true;
+    logger.info({ signal, grace_s: server.shutdown_grace_s }, 'shutting down: draining in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('shutdown grace period over: closing remaining connections');
+      logger.flush();
+      process.exit(0);
+    }, server.shutdown_grace_s * 1000);
+    force.unref();
+    try {
+      await app.close();
+    } catch (error) {
+      logger.error({ err: error }, 'error while closing');
+    }
+    logger.info('stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function runPrimary(workers: number, logger: ReturnType<typeof createLogger>): void {
+  let stopping = false;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on('exit', (worker, code) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.warn({ pid: worker.process.pid, code }, 'worker exited; starting a new one');
+    cluster.fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  logger.info({ workers }, 'started cluster workers');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Fatal: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

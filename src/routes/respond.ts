@@ -1,0 +1,189 @@
+// Writing answers to clients: request validation errors, JSON results (upstream bytes kept, with
+// `_proxy_info` added), and SSE streams (chunks forwarded as they arrive, errors sent in-stream).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { formatPath } from '../config/schema.js';
+import { ProxyError } from '../errors.js';
+import type { ChunkStream, JsonResult, Usage } from '../providers/types.js';
+import type { DispatchResult } from '../routing/router.js';
+import { SSE_DONE, sseData } from '../upstream/sse.js';
+import { logRequest, overheadMs } from '../server/request-context.js';
+import { shapeError } from '../server/errors.js';
+
+/** Parses a request body against its schema; the first problem becomes a 400 naming the field. */
+export function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ProxyError('invalid_request', 'Request body must be a JSON object');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const param = formatPath(issue.path);
+  const message = issue.code === 'invalid_type' && issue.input === undefined ? `${param} is required` : `${param}: ${issue.message}`;
+  throw new ProxyError('invalid_request', message, param === '(root)' ? null : param);
+}
+
+/** An AbortSignal that fires when the client goes away before the response is complete. */
+export function clientSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const res = reply.raw;
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+export function recordOutcome(request: FastifyRequest, outcome: DispatchResult<unknown>): void {
+  const state = request.proxy;
+  state.provider = outcome.provider;
+  state.attempts = outcome.attempts;
+  state.upstreamMs = outcome.upstreamMs;
+}
+
+export interface ProxyInfoOptions {
+  enabled: boolean;
+  extra?: Record<string, unknown>;
+}
+
+/** Sends a JSON result; pass-through bytes are sent as they came, with `_proxy_info` spliced in. */
+export function sendJsonResult(request: FastifyRequest, reply: FastifyReply, outcome: DispatchResult<JsonResult>, info: ProxyInfoOptions): FastifyReply {
+  recordOutcome(request, outcome);
+  const { data, raw } = outcome.value;
+  const usage = data.usage as Usage | undefined;
+  if (usage && typeof usage === 'object') request.proxy.usage = usage;
+  const responseTime = (performance.now() - request.proxy.startedAt) / 1000;
+  reply
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('x-proxy-provider', outcome.provider)
+    .header('x-proxy-overhead-ms', overheadMs(request.proxy).toFixed(3));
+  if (!info.enabled) return reply.send(raw ?? JSON.stringify(data));
+  const proxyInfo = {
+    provider: outcome.provider,
+    attempt_number: outcome.attempts,
+    response_time: Math.round(responseTime * 1e6) / 1e6,
+    request_id: request.id,
+    ...info.extra,
+  };
+  if (raw) return reply.send(spliceMember(raw, '_proxy_info', JSON.stringify(proxyInfo)));
+  return reply.send(JSON.stringify({ ...data, _proxy_info: proxyInfo }));
+}
+
+/** Adds `"key": value` as the last member of the JSON object in `raw`, without re-serialising it. */
+export function spliceMember(raw: Buffer, key: string, valueJson: string): Buffer {
+  let end = raw.length - 1;
+  while (end >= 0 && raw[end] !== 0x7d /* } */) end--;
+  if (end < 0) return raw;
+  let before = end - 1;
+  while (before >= 0 && (raw[before] === 0x20 || raw[before] === 0x0a || raw[before] === 0x0d || raw[before] === 0x09)) before--;
+  const separator = before >= 0 && raw[before] === 0x7b /* { */ ? '' : ',';
+  return Buffer.concat([raw.subarray(0, end), Buffer.from(`${separator}"${key}":${valueJson}`), raw.subarray(end)]);
+}
+
+export interface OpenedStream {
+  stream: ChunkStream;
+  first: IteratorResult<string, void>;
+}
+
+/** Opens a stream and waits for its first chunk, so failures before the first byte can fall back. */
+export async function openStream(open: Promise<ChunkStream>): Promise<OpenedStream> {
+  const stream = await open;
+  try {
+    return { stream, first: await stream.next() };
+  } catch (error) {
+    await stream.return(undefined).catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface StreamWriterOptions {
+  /** Transforms each OpenAI chunk's JSON into what the client receives (default: `data: <json>`). */
+  encode?: (chunk: string) => string;
+  /** Written after the last chunk (default: `data: [DONE]`). */
+  done?: string;
+  /** Encodes an in-stream error (default: `data: {"error": ...}`). */
+  encodeError?: (body: { error: Record<string, unknown> }) => string;
+  /** Sees every chunk as it passes (usage, caching). */
+  onChunk?: (chunk: string) => void;
+}
+
+/** Writes an opened stream to the client as SSE. Never throws: failures end the stream in-band. */
+export async function writeStream(request: FastifyRequest, reply: FastifyReply, outcome: DispatchResult<OpenedStream>, options: StreamWriterOptions = {}): Promise<void> {
+  recordOutcome(request, outcome);
+  const encode = options.encode ?? sseData;
+  const res = reply.raw;
+  const { stream, first } = outcome.value;
+  reply.hijack();
+  res.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-proxy-provider': outcome.provider,
+    'x-proxy-overhead-ms': overheadMs(request.proxy).toFixed(3),
+  });
+  let status = 200;
+  let aborted = false;
+  const observe = (chunk: string) => {
+    if (chunk.includes('"usage"')) captureUsage(request, chunk);
+    options.onChunk?.(chunk);
+  };
+  try {
+    if (!first.done) {
+      observe(first.value);
+      await write(res, encode(first.value));
+    }
+    if (!first.done) {
+      for (;;) {
+        if (res.destroyed) {
+          aborted = true;
+          break;
+        }
+        const next = await stream.next();
+        if (next.done) break;
+        observe(next.value);
+        await write(res, encode(next.value));
+      }
+    }
+    if (!aborted && !res.destroyed) res.end(options.done ?? SSE_DONE);
+    else aborted = true;
+  } catch (error) {
+    if (res.destroyed || (error as Error).name === 'AbortError') {
+      aborted = true;
+    } else {
+      const shaped = shapeError(error);
+      status = shaped.status;
+      request.proxy.errorCode = shaped.body.error.code;
+      request.log.warn({ request_id: request.id, provider: outcome.provider, err_message: shaped.body.error.message }, 'stream failed after first byte');
+      const body = { error: { message: shaped.body.error.message, type: shaped.body.error.type, code: shaped.body.error.code } };
+      res.end(options.encodeError ? options.encodeError(body) : sseData(JSON.stringify(body)));
+    }
+  } finally {
+    // Releases the upstream request when we stopped early (client gone).
+    await stream.return(undefined).catch(() => undefined);
+    logRequest(request, reply, status, aborted);
+  }
+}
+
+function captureUsage(request: FastifyRequest, chunk: string): void {
+  try {
+    const usage = (JSON.parse(chunk) as { usage?: Usage | null }).usage;
+    if (usage && typeof usage === 'object') request.proxy.usage = usage;
+  } catch {
+    // a chunk we cannot read carries no usage we can count
+  }
+}
+
+function write(res: ServerResponse, text: string): Promise<void> | void {
+  if (res.write(text)) return;
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,100 @@
+// What a running proxy holds: the configuration in force, the providers built from it (adapters and
+// their pools) and the router over them. Routes read `runtime.router` per request, so a reload that
+// swaps them takes effect for the next request while in-flight ones finish on the old providers.
+import type { Logger } from 'pino';
+import type { LoadedConfig } from './config/load.js';
+import type { Config, ProviderConfig } from './config/schema.js';
+import { providerKind } from './providers/registry.js';
+import type { ProviderHandle } from './routing/candidates.js';
+import { Router, type RouterPolicy } from './routing/router.js';
+import { Upstream } from './upstream/pools.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface RuntimeOptions {
+  loaded: LoadedConfig;
+  logger: Logger;
+  env?: Env;
+}
+
+export class Runtime {
+  config: Config;
+  loaded: LoadedConfig;
+  handles: ProviderHandle[];
+  router: Router;
+  /** Breakers, quotas, health: appended by the features that own them; the router consults them all. */
+  readonly policies: RouterPolicy[] = [];
+  readonly logger: Logger;
+  readonly env: Env;
+  readonly startedAt = Date.now();
+  /** A provider's status (healthy, degraded, ...) when a health monitor runs. */
+  status?: (provider: string) => string;
+  /** Extra per-provider fields for /providers and /status (breaker state, health details). */
+  describe?: (provider: string) => Record<string, unknown>;
+  /** True once shutdown began: readiness fails, in-flight requests finish. */
+  draining = false;
+  private readonly closers: Array<() => Promise<void> | void> = [];
+
+  constructor(options: RuntimeOptions) {
+    this.logger = options.logger;
+    this.env = options.env ?? process.env;
+    this.loaded = options.loaded;
+    this.config = options.loaded.config;
+    this.handles = buildProviders(this.config, this.env, this.logger);
+    this.router = new Router(this.handles, this.config, this.policies, this.logger);
+  }
+
+  provider(name: string): ProviderHandle | undefined {
+    return this.handles.find((h) => h.config.name === name);
+  }
+
+  /** Swaps in a new configuration; old providers' pools close once their in-flight requests finish. */
+  replace(loaded: LoadedConfig): void {
+    const old = this.handles;
+    this.loaded = loaded;
+    this.config = loaded.config;
+    this.handles = buildProviders(this.config, this.env, this.logger);
+    this.router = new Router(this.handles, this.config, this.policies, this.logger);
+    for (const handle of old) void handle.adapter?.close();
+  }
+
+  /** Registers cleanup run by close(), last registered first. */
+  onClose(closer: () => Promise<void> | void): void {
+    this.closers.push(closer);
+  }
+
+  async close(): Promise<void> {
+    for (const closer of this.closers.reverse()) await closer();
+    await Promise.all(this.handles.map((h) => h.adapter?.close()));
+  }
+}
+
+export function buildProviders(config: Config, env: Env, logger: Logger): ProviderHandle[] {
+  const handles = config.providers.map((provider) => buildProvider(provider, config, env, logger));
+  const off = handles.filter((h) => !h.adapter);
+  if (off.length > 0) {
+    logger.warn(
+      { disabled: Object.fromEntries(off.map((h) => [h.config.name, h.disabledReason])) },
+      `Providers disabled: ${off.map((h) => `${h.config.name} (${h.disabledReason})`).join(', ')}`,
+    );
+  }
+  if (off.length === handles.length) logger.warn('No provider is enabled: requests will fail until one is configured');
+  return handles;
+}
+
+function buildProvider(provider: ProviderConfig, config: Config, env: Env, logger: Logger): ProviderHandle {
+  const disabled = (reason: string): ProviderHandle => ({ config: provider, adapter: null, disabledReason: reason });
+  if (!provider.enabled) return disabled('enabled: false');
+  const kind = providerKind(provider.type);
+  if (!kind) return disabled(`no adapter for type '${provider.type}'`);
+  let apiKey: string | null = null;
+  if (provider.api_key_env) {
+    apiKey = env[provider.api_key_env]?.trim() || null;
+    if (!apiKey) return disabled(`${provider.api_key_env} is not set`);
+  }
+  const baseUrl = provider.base_url ?? kind.baseUrl;
+  if (!baseUrl) return disabled('base_url is required');
+  const upstream = new Upstream(baseUrl, provider, config.http_client);
+  const adapter = kind.create({ config: provider, apiKey, upstream, logger: logger.child({ provider: provider.name }), root: config });
+  return { config: provider, adapter, disabledReason: null };
+}

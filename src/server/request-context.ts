@@ -1,0 +1,77 @@
+// Per-request bookkeeping: the request id (an incoming x-request-id is kept), the state later stages
+// fill in (model, provider, attempts, tokens), and the one log line written when the response ends.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Usage } from '../providers/types.js';
+
+export interface RequestState {
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+  model: string | null;
+  provider: string | null;
+  attempts: number;
+  /** Milliseconds spent waiting on upstreams. */
+  upstreamMs: number;
+  usage: Usage | null;
+  errorCode: string | null;
+  /** SHA-256 hex digest of the client's key; null when auth is off or the path is public. */
+  keyHash: string | null;
+  isAdmin: boolean;
+  /** Extra fields for the request's log line (cache status, cost, condensation, ...). */
+  extra: Record<string, unknown>;
+  /** Set once the request's log line is written (streams write it themselves). */
+  logged: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    proxy: RequestState;
+  }
+}
+
+export function newRequestState(): RequestState {
+  return { startedAt: performance.now(), model: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, extra: {}, logged: false };
+}
+
+/** Time the proxy itself spent on the request so far, excluding upstream time. */
+export function overheadMs(state: RequestState): number {
+  return Math.max(0, performance.now() - state.startedAt - state.upstreamMs);
+}
+
+export function logRequest(request: FastifyRequest, reply: FastifyReply, status: number, aborted = false): void {
+  const state = request.proxy;
+  if (state.logged) return;
+  state.logged = true;
+  const usage = state.usage;
+  request.log.info(
+    {
+      request_id: request.id,
+      method: request.method,
+      route: request.routeOptions.url ?? request.url,
+      model: state.model,
+      provider: state.provider,
+      status,
+      duration_ms: Math.round((performance.now() - state.startedAt) * 100) / 100,
+      attempts: state.attempts,
+      tokens: usage ? { prompt: usage.prompt_tokens, completion: usage.completion_tokens, total: usage.total_tokens } : null,
+      ...(state.errorCode && { error_code: state.errorCode }),
+      ...(aborted && { client_aborted: true }),
+      ...state.extra,
+    },
+    'request',
+  );
+  void reply;
+}
+
+async function requestContextPlugin(app: FastifyInstance): Promise<void> {
+  app.decorateRequest('proxy', null as unknown as RequestState);
+  app.addHook('onRequest', async (request, reply) => {
+    request.proxy = newRequestState();
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.proxy) logRequest(request, reply, reply.statusCode);
+  });
+}
+
+export default fp(requestContextPlugin, { name: 'request-context', fastify: '5.x' });

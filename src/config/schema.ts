@@ -249,27 +249,31 @@ export const configSchema = z
       })
       .prefault({}),
   })
-  .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.providers.forEach((provider, index) => {
-      if (seen.has(provider.name)) {
-        ctx.addIssue({ code: 'custom', path: ['providers', index, 'name'], message: 'Provider names must be unique' });
-      }
-      seen.add(provider.name);
-    });
-    config.providers.forEach((provider, index) => {
-      if (!provider.base_url && (provider.type === 'azure_openai' || provider.type === 'openai_compatible')) {
-        ctx.addIssue({ code: 'custom', path: ['providers', index, 'base_url'], message: `base_url is required for type '${provider.type}'` });
-      }
-      if (provider.fallback_provider && !config.providers.some((p) => p.name === provider.fallback_provider)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['providers', index, 'fallback_provider'],
-          message: `'${provider.fallback_provider}' is not a configured provider`,
-        });
-      }
-    });
-  });
+  .superRefine(
+    (config, ctx) => {
+      // Runs even when other fields failed, so every problem is reported at once.
+      const providers = Array.isArray(config.providers) ? config.providers : [];
+      const seen = new Set<string>();
+      providers.forEach((provider, index) => {
+        if (!provider || typeof provider !== 'object') return;
+        if (seen.has(provider.name)) {
+          ctx.addIssue({ code: 'custom', path: ['providers', index, 'name'], message: 'Provider names must be unique' });
+        }
+        seen.add(provider.name);
+        if (!provider.base_url && (provider.type === 'azure_openai' || provider.type === 'openai_compatible')) {
+          ctx.addIssue({ code: 'custom', path: ['providers', index, 'base_url'], message: `base_url is required for type '${provider.type}'` });
+        }
+        if (provider.fallback_provider && !providers.some((p) => p?.name === provider.fallback_provider)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['providers', index, 'fallback_provider'],
+            message: `'${provider.fallback_provider}' is not a configured provider`,
+          });
+        }
+      });
+    },
+    { when: () => true },
+  );
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -144,6 +144,7 @@ export const FINISH_REASONS: Record<string, 'stop' | 'length' | 'tool_calls' | '
   tool_use: 'tool_calls',
   pause_turn: 'stop',
   refusal: 'content_filter',
+  model_context_window_exceeded: 'length',
   // Gemini
   STOP: 'stop',
   MAX_TOKENS: 'length',

@@ -1,5 +1,7 @@
 // Maps a provider `type` to how it is built: its default base URL and its adapter factory.
 import type { ProviderType } from '../config/schema.js';
+import { createAnthropicAdapter } from './anthropic/adapter.js';
+import { ANTHROPIC_BASE_URL } from './anthropic/endpoints.js';
 import { createOpenAiCompatibleAdapter } from './openai-compatible/adapter.js';
 import { OPENAI_FAMILY } from './openai-compatible/endpoints.js';
 import type { AdapterFactory } from './types.js';
@@ -23,3 +25,4 @@ export function providerKind(type: ProviderType): ProviderKind | undefined {
 for (const [type, endpoint] of Object.entries(OPENAI_FAMILY)) {
   registerProviderKind(type as ProviderType, { baseUrl: endpoint.baseUrl, create: createOpenAiCompatibleAdapter });
 }
+registerProviderKind('anthropic', { baseUrl: ANTHROPIC_BASE_URL, create: createAnthropicAdapter });

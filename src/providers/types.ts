@@ -40,6 +40,18 @@ export interface JsonResult {
  */
 export type ChunkStream = AsyncGenerator<string, void, undefined>;
 
+/** One Anthropic Messages stream event, `data` exactly as the upstream sent it. */
+export interface MessageEvent {
+  event: string;
+  data: string;
+}
+
+/**
+ * Anthropic stream events relayed unchanged (the /v1/messages pass-through). Like ChunkStream:
+ * `return()` aborts the upstream request; an error event or a cut stream is thrown as ProviderError.
+ */
+export type MessageEventStream = AsyncGenerator<MessageEvent, void, undefined>;
+
 export interface ModelInfo {
   id: string;
   created?: number;
@@ -64,6 +76,13 @@ export interface ProviderAdapter {
   /** A cheap liveness check; throws ProviderError when the provider cannot serve. */
   healthCheck(signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Anthropic Messages API pass-through, offered only by adapters whose upstream speaks it natively:
+   * `body` is an Anthropic request, the result an Anthropic message (bytes in `raw`, unchanged).
+   */
+  messages?(body: Record<string, unknown>, ctx: AttemptContext): Promise<JsonResult>;
+  /** Streamed pass-through: resolves once the upstream answered 2xx, then relays its events. */
+  messagesStream?(body: Record<string, unknown>, ctx: AttemptContext): Promise<MessageEventStream>;
 }
 
 export interface AdapterDeps {

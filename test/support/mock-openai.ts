@@ -18,8 +18,8 @@ export interface MockReply {
   body?: unknown;
   /** Wait before answering. */
   delayMs?: number;
-  /** Raw SSE text pieces, written one per write with `gapMs` between them. */
-  stream?: string[];
+  /** Raw SSE pieces (text or bytes), written one per write with `gapMs` between them. */
+  stream?: Array<string | Buffer>;
   gapMs?: number;
   /** Destroy the socket after writing this many stream pieces (or, without a stream, before answering). */
   cutAfter?: number;
@@ -194,10 +194,13 @@ function defaultReply(name: string, req: RecordedRequest): MockReply {
   if (path.endsWith('/embeddings')) {
     const input = req.body?.input;
     const count = Array.isArray(input) ? input.length : 1;
+    const vector = [0.1, 0.2, 0.3];
+    // The openai SDK asks for base64 (little-endian float32) by default.
+    const embedding = req.body?.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
     return {
       body: {
         object: 'list',
-        data: Array.from({ length: count }, (_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2, 0.3] })),
+        data: Array.from({ length: count }, (_, index) => ({ object: 'embedding', index, embedding })),
         model,
         usage: { prompt_tokens: 2 * count, total_tokens: 2 * count },
       },

@@ -1,0 +1,369 @@
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { chatChunk, chatCompletion, chatStream, MockUpstream } from '../support/mock-openai.js';
+import { mockProvider, startProxy, type TestProxy } from '../support/proxy.js';
+
+let primary: MockUpstream;
+let backup: MockUpstream;
+let proxy: TestProxy;
+
+const chatBody = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], ...extra });
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${proxy.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+beforeAll(async () => {
+  primary = await MockUpstream.start('primary');
+  backup = await MockUpstream.start('backup');
+  proxy = await startProxy({
+    server: { body_limit_mb: 0.01 },
+    providers: [
+      mockProvider('primary', primary.url, { models: ['gpt-4o', 'text-embedding-3-small', 'dall-e-3', 'gpt-3.5-turbo-instruct'], api_key_env: 'PRIMARY_KEY' }),
+      mockProvider('backup', backup.url, { models: ['gpt-4*', 'text-embedding-*'], priority: 2 }),
+    ],
+  }, { PRIMARY_KEY: 'sk-primary-secret' });
+});
+
+afterEach(() => {
+  primary.reset();
+  backup.reset();
+});
+
+afterAll(async () => {
+  await proxy.close();
+  await primary.close();
+  await backup.close();
+});
+
+describe('endpoints', () => {
+  test('chat: the upstream answer comes back byte-compatible, with _proxy_info and headers', async () => {
+    const res = await post('/v1/chat/completions', chatBody(), { 'x-request-id': 'req-123' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('req-123');
+    expect(res.headers.get('x-proxy-provider')).toBe('primary');
+    expect(Number(res.headers.get('x-proxy-overhead-ms'))).toBeGreaterThanOrEqual(0);
+    const body = await res.json();
+    const { _proxy_info: info, ...rest } = body;
+    expect(rest).toEqual(chatCompletion('Hello from primary'));
+    expect(info).toMatchObject({ provider: 'primary', attempt_number: 1, request_id: 'req-123' });
+    expect(info.response_time).toBeGreaterThan(0);
+    // The upstream received the client's bytes and the provider's key.
+    const [call] = primary.calls('/v1/chat/completions');
+    expect(call.raw).toBe(JSON.stringify(chatBody()));
+    expect(call.headers.authorization).toBe('Bearer sk-primary-secret');
+  });
+
+  test('unknown request fields pass through to the provider untouched', async () => {
+    await post('/v1/chat/completions', chatBody({ reasoning_effort: 'high', new_param: { nested: [1, 2] } }));
+    expect(primary.requests[0].body).toMatchObject({ reasoning_effort: 'high', new_param: { nested: [1, 2] } });
+  });
+
+  test('a request id is generated when the client sends none', async () => {
+    const res = await post('/v1/chat/completions', chatBody());
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('chat streamed: chunks relayed in order, [DONE] last, usage passed through', async () => {
+    const res = await post('/v1/chat/completions', chatBody({ stream: true, stream_options: { include_usage: true } }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('x-proxy-provider')).toBe('primary');
+    const text = await res.text();
+    expect(text).toBe(chatStream(['Hello', ' from', ' primary'], 'gpt-4o', true).join(''));
+    expect(primary.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  test('completions, plain and streamed', async () => {
+    const plain = await post('/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: 'Say hi' });
+    expect(plain.status).toBe(200);
+    expect((await plain.json()).choices[0].text).toBe('Hello from primary');
+    const streamed = await post('/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: 'Say hi', stream: true });
+    const text = await streamed.text();
+    expect(text).toContain('"text":"Hello"');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+  });
+
+  test('embeddings and images', async () => {
+    const emb = await post('/v1/embeddings', { model: 'text-embedding-3-small', input: ['a', 'b'] });
+    expect(emb.status).toBe(200);
+    expect((await emb.json()).data).toHaveLength(2);
+    const img = await post('/v1/images/generations', { model: 'dall-e-3', prompt: 'a cat' });
+    expect(img.status).toBe(200);
+    expect((await img.json()).data[0].url).toContain('primary');
+  });
+
+  test('GET /v1/models merges enabled providers and GET /providers lists them', async () => {
+    const models = await (await fetch(`${proxy.url}/v1/models`)).json();
+    expect(models.object).toBe('list');
+    const ids = models.data.map((m: { id: string }) => m.id);
+    expect(ids).toEqual(['gpt-4o', 'text-embedding-3-small', 'dall-e-3', 'gpt-3.5-turbo-instruct']);
+    expect(models.data[0]).toMatchObject({ id: 'gpt-4o', object: 'model', owned_by: 'primary', provider_type: 'openai_compatible', enabled: true, forced: false });
+    expect(typeof models.data[0].created).toBe('number');
+    const providers = await (await fetch(`${proxy.url}/providers`)).json();
+    expect(providers.providers.map((p: { name: string; priority: number }) => [p.name, p.priority])).toEqual([
+      ['primary', 1],
+      ['backup', 2],
+    ]);
+  });
+});
+
+describe('the official openai SDK as client', () => {
+  const client = () => new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+
+  test('chat, streamed chat, completions, embeddings, images, models', async () => {
+    const sdk = client();
+    const chat = await sdk.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    expect(chat.choices[0].message.content).toBe('Hello from primary');
+
+    const stream = await sdk.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('Hello from primary');
+
+    const completion = await sdk.completions.create({ model: 'gpt-3.5-turbo-instruct', prompt: 'x' });
+    expect(completion.choices[0].text).toBe('Hello from primary');
+
+    const embedding = await sdk.embeddings.create({ model: 'text-embedding-3-small', input: 'x' });
+    expect(embedding.data[0].embedding.map((v) => Math.round(v * 100) / 100)).toEqual([0.1, 0.2, 0.3]);
+
+    const image = await sdk.images.generate({ model: 'dall-e-3', prompt: 'a cat' });
+    expect(image.data?.[0].url).toContain('primary');
+
+    const models = [];
+    for await (const model of sdk.models.list()) models.push(model.id);
+    expect(models).toContain('gpt-4o');
+  });
+
+  test('errors surface as the SDK error classes with our code', async () => {
+    const error = await client()
+      .chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
+  });
+
+  test('an error inside a stream is raised by the SDK', async () => {
+    primary.enqueue({ stream: [`data: ${chatChunk({ role: 'assistant', content: 'Hel' })}\n\n`, ''], cutAfter: 1, gapMs: 50 });
+    const stream = await client().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const seen: string[] = [];
+    const failure = await (async () => {
+      for await (const chunk of stream) seen.push(chunk.choices[0]?.delta?.content ?? '');
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(['Hel']);
+    expect(failure).toBeInstanceOf(Error);
+    expect(String((failure as Error).message)).toMatch(/primary/);
+  });
+});
+
+describe('routing', () => {
+  test('glob models route to the provider whose pattern matches', async () => {
+    const res = await post('/v1/chat/completions', chatBody({ model: 'gpt-4-turbo' }));
+    expect(res.headers.get('x-proxy-provider')).toBe('backup');
+    expect(backup.requests[0].body?.model).toBe('gpt-4-turbo');
+  });
+
+  test('provider/model pins one provider and sends the bare model name', async () => {
+    const res = await post('/v1/chat/completions', chatBody({ model: 'backup/gpt-4o' }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-proxy-provider')).toBe('backup');
+    expect(backup.requests[0].body?.model).toBe('gpt-4o');
+    expect(primary.requests).toHaveLength(0);
+  });
+
+  test('unknown model: 404 model_not_found in the OpenAI error shape', async () => {
+    const res = await post('/v1/chat/completions', chatBody({ model: 'gpt-5' }));
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({
+      error: { message: "Model 'gpt-5' is not supported by any available provider", type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
+    });
+  });
+
+  test('retry then success on the same provider', async () => {
+    primary.enqueue({ status: 500, body: { error: { message: 'boom' } } });
+    const res = await post('/v1/chat/completions', chatBody());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-proxy-provider')).toBe('primary');
+    expect((await res.json())._proxy_info.attempt_number).toBe(2);
+    expect(primary.requests).toHaveLength(2);
+  });
+
+  test('falls back to the next provider once retries are exhausted', async () => {
+    primary.enqueue({ status: 503, body: { error: { message: 'down' } } }, { status: 502, body: 'bad gateway' });
+    const res = await post('/v1/chat/completions', chatBody());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-proxy-provider')).toBe('backup');
+    expect((await res.json())._proxy_info.attempt_number).toBe(3);
+    expect(primary.requests).toHaveLength(2);
+    expect(backup.requests).toHaveLength(1);
+  });
+
+  test('a connection reset before the answer is retried', async () => {
+    primary.enqueue({ cutAfter: 0 });
+    const res = await post('/v1/chat/completions', chatBody());
+    expect(res.status).toBe(200);
+    expect(primary.requests).toHaveLength(2);
+  });
+
+  test('no retry and no fallback on a 400: the upstream status and message are relayed', async () => {
+    primary.enqueue({ status: 400, body: { error: { message: 'bad temperature', type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' } } });
+    const res = await post('/v1/chat/completions', chatBody());
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { message: 'bad temperature', type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' } });
+    expect(primary.requests).toHaveLength(1);
+    expect(backup.requests).toHaveLength(0);
+  });
+
+  test('all providers failing: 503 naming each attempt, never leaking the provider key', async () => {
+    primary.setScript(() => ({ status: 500, body: { error: { message: 'Incorrect API key provided: sk-primary-secret' } } }));
+    backup.setScript(() => ({ status: 500, body: { error: { message: 'backup exploded' } } }));
+    const res = await post('/v1/chat/completions', chatBody());
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(text).not.toContain('sk-primary-secret');
+    const body = JSON.parse(text);
+    expect(body.error.code).toBe('provider_unavailable');
+    expect(body.error.message).toContain('primary (attempt 1)');
+    expect(body.error.message).toContain('backup (attempt 3): backup exploded');
+  });
+
+  test('Retry-After from the upstream is honoured before retrying', async () => {
+    primary.enqueue({ status: 429, headers: { 'retry-after-ms': '300' }, body: { error: { message: 'slow down' } } });
+    const started = Date.now();
+    const res = await post('/v1/chat/completions', chatBody());
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(primary.requests).toHaveLength(2);
+  });
+});
+
+describe('streaming failures', () => {
+  test('a failure before the first chunk falls back to the next provider', async () => {
+    primary.setScript(() => ({ status: 500, body: { error: { message: 'nope' } } }));
+    const res = await post('/v1/chat/completions', chatBody({ stream: true }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-proxy-provider')).toBe('backup');
+    expect(await res.text()).toContain('" backup"');
+  });
+
+  test('a socket cut mid-stream ends the client stream with an SSE error event, not a clean end', async () => {
+    // The gap lets the relayed chunks reach the client before the cut (a cut before the first
+    // chunk is retried instead, as nothing was sent yet).
+    primary.enqueue({ stream: chatStream(['a', 'b', 'c']), cutAfter: 2, gapMs: 50 });
+    const res = await post('/v1/chat/completions', chatBody({ stream: true }));
+    const text = await res.text();
+    const events = text.trim().split('\n\n');
+    expect(events).toHaveLength(3);
+    const last = JSON.parse(events[2].slice('data: '.length));
+    expect(last.error.code).toBe('upstream_error');
+    expect(text).not.toContain('[DONE]');
+    expect(backup.requests).toHaveLength(0);
+  });
+
+  test('a stream split at awkward byte boundaries is reassembled into whole events', async () => {
+    const whole = chatStream(['héllo', ' wörld']).join('');
+    const bytes = Buffer.from(whole);
+    const pieces: Buffer[] = [];
+    // 7-byte writes split lines, blank lines and the two-byte UTF-8 characters.
+    for (let i = 0; i < bytes.length; i += 7) pieces.push(bytes.subarray(i, i + 7));
+    primary.enqueue({ stream: pieces, gapMs: 1 });
+    const res = await post('/v1/chat/completions', chatBody({ stream: true }));
+    expect(await res.text()).toBe(whole);
+  });
+
+  test('a client that disconnects aborts the upstream request', async () => {
+    primary.enqueue({ stream: chatStream(Array.from({ length: 50 }, (_, i) => `w${i}`)), gapMs: 50 });
+    const controller = new AbortController();
+    const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(chatBody({ stream: true })),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await expect.poll(() => primary.abortedRequests, { timeout: 3000 }).toBe(1);
+  });
+
+  test('a client that disconnects during a slow non-streamed request aborts it too', async () => {
+    primary.enqueue({ delayMs: 2000 });
+    const controller = new AbortController();
+    const pending = fetch(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(chatBody()),
+      signal: controller.signal,
+    }).catch(() => null);
+    await expect.poll(() => primary.requests.length).toBe(1);
+    controller.abort();
+    await pending;
+    await expect.poll(() => primary.abortedRequests, { timeout: 3000 }).toBe(1);
+    expect(backup.requests).toHaveLength(0);
+  });
+});
+
+describe('bad input', () => {
+  test('malformed JSON: 400 invalid_request', async () => {
+    const res = await post('/v1/chat/completions', '{"model": "gpt-4o", "messages": [');
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('invalid_request');
+    expect(body.error.message).toMatch(/Malformed JSON/);
+    expect(primary.requests).toHaveLength(0);
+  });
+
+  test.each([
+    [{ messages: [{ role: 'user', content: 'x' }] }, 'model'],
+    [{ model: 'gpt-4o' }, 'messages'],
+    [{ model: 42, messages: [] }, 'model'],
+    [{ model: 'bad model!', messages: [{ role: 'user', content: 'x' }] }, 'model'],
+    [{ model: 'x'.repeat(101), messages: [{ role: 'user', content: 'x' }] }, 'model'],
+    [chatBody({ temperature: 3 }), 'temperature'],
+    [chatBody({ max_tokens: 0 }), 'max_tokens'],
+    [chatBody({ n: 0 }), 'n'],
+    [chatBody({ logit_bias: { '50256': -101 } }), 'logit_bias.50256'],
+    [{ model: 'gpt-4o', messages: [{ role: 'user' }] }, 'messages[0].content'],
+    [{ model: 'gpt-4o', messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role'],
+  ])('invalid body %j → 400 with param %s', async (body, param) => {
+    const res = await post('/v1/chat/completions', body);
+    expect(res.status).toBe(400);
+    const json = await res.json();
+    expect(json.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error', param });
+  });
+
+  test('assistant content may be null when tool_calls are present', async () => {
+    const res = await post('/v1/chat/completions', {
+      model: 'gpt-4o',
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
+      ],
+    });
+    expect(res.status).toBe(200);
+  });
+
+  test('a body over server.body_limit_mb: 413 payload_too_large', async () => {
+    const res = await post('/v1/chat/completions', chatBody({ messages: [{ role: 'user', content: 'x'.repeat(20_000) }] }));
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('payload_too_large');
+    expect(primary.requests).toHaveLength(0);
+  });
+
+  test('a JSON body that is not an object: 400', async () => {
+    const res = await post('/v1/chat/completions', '[1,2]');
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('invalid_request');
+  });
+
+  test('unknown routes answer 404 in the error shape', async () => {
+    const res = await fetch(`${proxy.url}/v1/nope`);
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('not_found');
+  });
+});

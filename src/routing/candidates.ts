@@ -84,10 +84,14 @@ export class CandidateResolver {
       }
     }
     const candidates: Candidate[] = [];
+    const disabled: ProviderHandle[] = [];
     let unsupported = false;
     for (const m of this.matchers) {
-      if (!m.handle.adapter) continue;
       if (!(m.any || m.exact.has(model) || m.globs.some((g) => g.test(model)))) continue;
+      if (!m.handle.adapter) {
+        disabled.push(m.handle);
+        continue;
+      }
       if (!m.handle.adapter.operations.has(op)) {
         unsupported = true;
         continue;
@@ -95,6 +99,10 @@ export class CandidateResolver {
       candidates.push({ handle: m.handle, adapter: m.handle.adapter, model });
     }
     if (candidates.length === 0) {
+      if (disabled.length > 0 && !unsupported) {
+        const why = disabled.map((h) => `${h.config.name} (${h.disabledReason})`).join(', ');
+        return { ok: false, reason: 'provider_disabled', message: `Model '${model}' is served only by disabled providers: ${why}` };
+      }
       return unsupported
         ? { ok: false, reason: 'unsupported_operation', message: `No available provider for model '${model}' supports ${op}` }
         : { ok: false, reason: 'no_provider', message: `Model '${model}' is not supported by any available provider` };

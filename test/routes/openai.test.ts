@@ -25,6 +25,7 @@ beforeAll(async () => {
     providers: [
       mockProvider('primary', primary.url, { models: ['gpt-4o', 'text-embedding-3-small', 'dall-e-3', 'gpt-3.5-turbo-instruct'], api_key_env: 'PRIMARY_KEY' }),
       mockProvider('backup', backup.url, { models: ['gpt-4*', 'text-embedding-*'], priority: 2 }),
+      mockProvider('keyless', backup.url, { models: ['needs-key'], api_key_env: 'UNSET_KEY' }),
     ],
   }, { PRIMARY_KEY: 'sk-primary-secret' });
 });
@@ -108,7 +109,9 @@ describe('endpoints', () => {
     expect(providers.providers.map((p: { name: string; priority: number }) => [p.name, p.priority])).toEqual([
       ['primary', 1],
       ['backup', 2],
+      ['keyless', 1],
     ]);
+    expect(providers.providers[2]).toMatchObject({ enabled: false, status: 'disabled', disabled_reason: 'UNSET_KEY is not set' });
   });
 });
 
@@ -181,6 +184,14 @@ describe('routing', () => {
     expect(await res.json()).toEqual({
       error: { message: "Model 'gpt-5' is not supported by any available provider", type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
     });
+  });
+
+  test('a model served only by a disabled provider: 503 saying which and why', async () => {
+    const res = await post('/v1/chat/completions', chatBody({ model: 'needs-key' }));
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.error.code).toBe('provider_unavailable');
+    expect(body.error.message).toBe("Model 'needs-key' is served only by disabled providers: keyless (UNSET_KEY is not set)");
   });
 
   test('retry then success on the same provider', async () => {

@@ -91,7 +91,11 @@ export class MockUpstream {
     res.on('close', () => {
       if (!res.writableFinished) this.abortedRequests++;
     });
-    const reply = this.queue.shift() ?? this.script?.(recorded) ?? defaultReply(this.name, recorded);
+    let reply = this.queue.shift() ?? this.script?.(recorded) ?? defaultReply(this.name, recorded);
+    // A reply that only sets timing (e.g. `{ delayMs }`) answers with the default content.
+    if (reply.body === undefined && !reply.stream && reply.status === undefined && reply.cutAfter === undefined) {
+      reply = { ...defaultReply(this.name, recorded), ...reply };
+    }
     if (reply.hang) return;
     if (reply.delayMs) await wait(reply.delayMs);
     if (res.destroyed) return;

@@ -21,6 +21,18 @@ export interface AttemptEvent {
   error: ProviderError | null;
 }
 
+/** What a wrapping policy may know about the attempt it wraps. */
+export interface WrapContext {
+  op: Operation;
+  model: string;
+  requestId: string;
+  /** Aborted when the client goes away or the attempt's time is up (reason: a timeout ProviderError). */
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** True when every candidate was skipped and this one is tried anyway (e.g. despite an open breaker). */
+  lastResort: boolean;
+}
+
 /** Hooks for breakers, quotas and health; every member is optional. */
 export interface RouterPolicy {
   /** Lower is tried first inside a priority tier. */
@@ -28,7 +40,7 @@ export interface RouterPolicy {
   /** A reason to skip the provider without calling it, or null. */
   skip?(provider: string): string | null;
   /** Wraps one attempt, e.g. so a breaker sees its outcome. */
-  wrap?<T>(provider: string, attempt: () => Promise<T>): Promise<T>;
+  wrap?<T>(provider: string, attempt: () => Promise<T>, context: WrapContext): Promise<T>;
   /** When every candidate was skipped, the one to try anyway (e.g. the breaker that opened first). */
   lastResort?(skipped: readonly string[]): string | null;
   observe?(event: AttemptEvent): void;
@@ -114,32 +126,47 @@ export class Router {
       for (let retry = 0; retry <= config.max_retries; retry++) {
         const remaining = deadline - Date.now();
         if (remaining <= 0) throw this.budgetExhausted(options.model, log);
+        if (retry > 0 && !forced) {
+          // A breaker may have opened (or a quota run out) while we backed off.
+          const reason = this.skipReason(name);
+          if (reason) {
+            log.push({ provider: name, attempt: null, outcome: `skipped: ${reason}` });
+            break;
+          }
+        }
         attempts++;
         const started = performance.now();
+        const timeoutMs = Math.min(config.timeout * 1000, remaining);
+        const timer = attemptTimer(name, timeoutMs, timeoutMs < config.timeout * 1000);
         const ctx: AttemptContext = {
           model: candidate.model,
-          signal: options.signal,
+          signal: AbortSignal.any([options.signal, timer.signal]),
           requestId: options.requestId,
-          timeoutMs: Math.min(config.timeout * 1000, remaining),
+          timeoutMs,
           streamIdleMs: this.config.server.stream_idle_timeout * 1000,
           rawBody: candidate.model === options.model ? options.rawBody : undefined,
           forwardHeaders: options.forwardHeaders,
         };
+        const wrapContext: WrapContext = { op: options.op, model: candidate.model, requestId: options.requestId, signal: ctx.signal, timeoutMs, lastResort: forced };
         try {
-          const value = await this.wrap(name, () => attempt(candidate.adapter, ctx));
+          const value = await this.wrap(name, () => attempt(candidate.adapter, ctx), wrapContext);
+          timer.clear();
           const durationMs = performance.now() - started;
           upstreamMs += durationMs;
           this.observe({ provider: name, model: candidate.model, op: options.op, attempt: attempts, isRetry: retry > 0, isFallback, durationMs, error: null });
           return { value, provider: name, providerType: config.type, model: candidate.model, attempts, upstreamMs, log };
         } catch (thrown) {
+          timer.clear();
           const durationMs = performance.now() - started;
           upstreamMs += durationMs;
           if (options.signal.aborted) throw thrown;
-          const error = asProviderError(name, thrown);
+          // Whatever shape the abort took inside the adapter, a fired attempt timer means a timeout.
+          const error = timer.fired ? timer.error : asProviderError(name, thrown);
           this.observe({ provider: name, model: candidate.model, op: options.op, attempt: attempts, isRetry: retry > 0, isFallback, durationMs, error });
           log.push({ provider: name, attempt: attempts, outcome: error.message });
           failures.push(error);
           this.logger.warn({ request_id: options.requestId, provider: name, attempt: attempts, status: error.status, kind: error.kind, err_message: error.message }, 'upstream attempt failed');
+          if (error.kind === 'circuit_open') break;
           if (!error.retryable) throw error;
           if (retry === config.max_retries) break;
           const wait = retryDelayMs(retry + 1, config.retry_delay, error.retryAfterMs);
@@ -174,6 +201,7 @@ export class Router {
         if (result) return result;
       }
     }
+    if (Date.now() >= deadline) throw this.budgetExhausted(options.model, log);
     throw this.allFailed(options.model, log, failures);
   }
 
@@ -226,12 +254,13 @@ export class Router {
     return null;
   }
 
-  private wrap<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  /** The first policy wraps innermost: chaos sits inside breakers, so breakers see injected faults. */
+  private wrap<T>(name: string, fn: () => Promise<T>, context: WrapContext): Promise<T> {
     let call = fn;
     for (const policy of this.policies) {
       if (!policy.wrap) continue;
       const inner = call;
-      call = () => policy.wrap!(name, inner);
+      call = () => policy.wrap!(name, inner, context);
     }
     return call();
   }
@@ -248,6 +277,36 @@ function asProviderError(provider: string, thrown: unknown): ProviderError {
   }
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   return new ProviderError({ provider, status: null, kind: 'protocol', retryable: true, message: `${provider}: ${message}` });
+}
+
+interface AttemptTimer {
+  signal: AbortSignal;
+  readonly fired: boolean;
+  error: ProviderError;
+  clear(): void;
+}
+
+/**
+ * Bounds one attempt as a whole (headers, body, a stream's first chunk): undici's timeouts only bound
+ * each wait, so a body trickling in could otherwise outlive the provider's `timeout`.
+ */
+function attemptTimer(provider: string, timeoutMs: number, budgetBound: boolean): AttemptTimer {
+  const controller = new AbortController();
+  const why = budgetBound ? 'the request timeout budget ran out' : `no answer within ${Math.round(timeoutMs) / 1000}s`;
+  const error = new ProviderError({ provider, status: null, kind: 'timeout', retryable: true, message: `${provider} timed out (${why})` });
+  let fired = false;
+  const handle = setTimeout(() => {
+    fired = true;
+    controller.abort(error);
+  }, Math.max(1, timeoutMs));
+  return {
+    signal: controller.signal,
+    get fired() {
+      return fired;
+    },
+    error,
+    clear: () => clearTimeout(handle),
+  };
 }
 
 function abortError(): Error {

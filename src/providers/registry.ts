@@ -2,6 +2,8 @@
 import type { ProviderType } from '../config/schema.js';
 import { createAnthropicAdapter } from './anthropic/adapter.js';
 import { ANTHROPIC_BASE_URL } from './anthropic/endpoints.js';
+import { createGoogleAdapter } from './google/adapter.js';
+import { GOOGLE_BASE_URL } from './google/endpoints.js';
 import { createOpenAiCompatibleAdapter } from './openai-compatible/adapter.js';
 import { OPENAI_FAMILY } from './openai-compatible/endpoints.js';
 import type { AdapterFactory } from './types.js';
@@ -26,3 +28,4 @@ for (const [type, endpoint] of Object.entries(OPENAI_FAMILY)) {
   registerProviderKind(type as ProviderType, { baseUrl: endpoint.baseUrl, create: createOpenAiCompatibleAdapter });
 }
 registerProviderKind('anthropic', { baseUrl: ANTHROPIC_BASE_URL, create: createAnthropicAdapter });
+registerProviderKind('google', { baseUrl: GOOGLE_BASE_URL, create: createGoogleAdapter });

@@ -123,15 +123,15 @@ export class NativeUpstream {
   }
 }
 
-/** Byte offsets that cut `bytes` mid-line, inside a multi-byte UTF-8 character and between CR/LF pairs. */
+/** Byte offsets that cut `bytes` mid-line, inside multi-byte UTF-8 characters and inside line ends. */
 export function awkwardSplits(bytes: Buffer): number[] {
   const cuts = new Set<number>();
   for (let i = 1; i < bytes.length; i++) {
     const byte = bytes[i];
     // a UTF-8 continuation byte: cutting before it splits a character
     if ((byte & 0xc0) === 0x80 && (bytes[i - 1] & 0xc0) !== 0x80) cuts.add(i);
-    // between the two newlines ending an event
-    if (byte === 0x0a && bytes[i - 1] === 0x0a) cuts.add(i);
+    // between the two newlines ending an event, and between the CR and LF of a CRLF
+    if (byte === 0x0a && (bytes[i - 1] === 0x0a || bytes[i - 1] === 0x0d)) cuts.add(i);
   }
   for (let i = 7; i < bytes.length; i += 97) cuts.add(i);
   return [...cuts].sort((a, b) => a - b);

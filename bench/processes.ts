@@ -1,0 +1,135 @@
+// Child processes of the benchmark: each pinned to one core with taskset, started and awaited until it
+// answers, its RSS sampled from /proc while it runs, and stopped by its own pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+
+export interface Pinned {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Last lines of stderr, for error reports. */
+  stderr: string[];
+}
+
+/** Starts `node <args>` pinned to `core`; taskset execs node, so the pid is node's own. */
+export function spawnPinned(name: string, core: number, args: string[], env: NodeJS.ProcessEnv = process.env): Pinned {
+  const child = spawn('taskset', ['-c', String(core), process.execPath, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error(`${name}: could not start`);
+  const stderr: string[] = [];
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (text: string) => {
+    stderr.push(...text.split('\n').filter(Boolean));
+    if (stderr.length > 40) stderr.splice(0, stderr.length - 40);
+  });
+  return { name, child, pid: child.pid, stderr };
+}
+
+/** Waits for the first JSON line a process prints on stdout (`{"port": N}` for the mock and the floor). */
+export function firstJsonLine<T>(proc: Pinned, timeoutMs = 20_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: proc.child.stdout! });
+    const timer = setTimeout(() => fail(new Error(`${proc.name} did not start in ${timeoutMs} ms:\n${proc.stderr.join('\n')}`)), timeoutMs);
+    const onExit = (code: number | null) => fail(new Error(`${proc.name} exited with ${code}:\n${proc.stderr.join('\n')}`));
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      lines.close();
+      proc.child.off('exit', onExit);
+      reject(error);
+    };
+    proc.child.once('exit', onExit);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      proc.child.off('exit', onExit);
+      lines.close();
+      try {
+        resolve(JSON.parse(line) as T);
+      } catch {
+        reject(new Error(`${proc.name} printed ${line}`));
+      }
+    });
+  });
+}
+
+/** Polls `url` until it answers 200. */
+export async function waitForHttp(proc: Pinned, url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited with ${proc.child.exitCode}:\n${proc.stderr.join('\n')}`);
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${proc.name} did not answer ${url} in ${timeoutMs} ms:\n${proc.stderr.join('\n')}`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident set size in bytes from /proc/<pid>/status, or null once the process is gone. */
+export function rssBytes(pid: number): number | null {
+  try {
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Samples the RSS of each watched pid every `intervalMs`; `phase()` starts a new per-phase maximum. */
+export class RssSampler {
+  readonly overallMax = new Map<number, number>();
+  private phaseMax = new Map<number, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pids: number[], intervalMs = 200) {
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+    this.sample();
+  }
+
+  sample(): void {
+    for (const pid of this.pids) {
+      const rss = rssBytes(pid);
+      if (rss === null) continue;
+      if (rss > (this.overallMax.get(pid) ?? 0)) this.overallMax.set(pid, rss);
+      if (rss > (this.phaseMax.get(pid) ?? 0)) this.phaseMax.set(pid, rss);
+    }
+  }
+
+  /** Ends the current phase and returns its maximum per pid. */
+  phase(): Map<number, number> {
+    this.sample();
+    const max = this.phaseMax;
+    this.phaseMax = new Map();
+    return max;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */
+export async function stop(proc: Pinned, graceMs = 5_000): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.child.once('exit', () => resolve()));
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

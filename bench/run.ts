@@ -1,0 +1,408 @@
+// `npm run bench`: the mock upstream and the load generator on core 1, the proxy under test (and the
+// minimal floor proxy) on core 0, all on 127.0.0.1. For chat, streamed chat and embeddings it measures
+// max throughput and latency at fixed rates directly against the mock, through the floor and through
+// llm-proxy, in interleaved repetitions, and reports medians, differences and the targets' verdicts.
+// Options: --quick (one short repetition), --reps N, --runner dist|tsx, --no-features, --ref <commit>
+// (benchmark a committed version instead of the working tree).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import type { LoadAnswer, LoadJob, MaxResult } from './load-worker.js';
+import { RssSampler, firstJsonLine, freePort, spawnPinned, stop, waitForHttp, type Pinned } from './processes.js';
+import type { RateResult } from './rate-client.js';
+import {
+  endpointRows,
+  endpointTitle,
+  featureRows,
+  markdownTable,
+  plainTable,
+  verdictRows,
+  verdicts,
+  type Endpoint,
+  type FeatureScenario,
+  type Sample,
+  type Scenario,
+} from './report.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TSX = import.meta.resolve('tsx');
+const PROXY_CORE = 0;
+const LOAD_CORE = 1;
+const CLIENT_KEY = 'bench-client-key';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    runner: { type: 'string', default: 'dist' },
+    'no-features': { type: 'boolean', default: false },
+    ref: { type: 'string' },
+  },
+});
+
+const quick = args.quick === true;
+const REPS = Number(args.reps ?? (quick ? 1 : 3));
+const RATES = [100, 500, 2000];
+/** Seconds per scenario: the low rate runs longer so its p99 rests on enough samples. */
+const SECONDS = quick
+  ? { max: 2, warmup: 0.5, rate: { 100: 3, 500: 2, 2000: 2 } as Record<number, number> }
+  : { max: 4, warmup: 1, rate: { 100: 6, 500: 4, 2000: 3 } as Record<number, number> };
+const MAX_CONNECTIONS = 50;
+const runner = args.runner === 'tsx' ? 'tsx' : 'dist';
+
+const BODIES: Record<Endpoint, string> = {
+  chat: JSON.stringify({
+    model: 'bench-model',
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: 'Say hello in one short sentence.' },
+    ],
+    temperature: 0.7,
+    max_tokens: 64,
+  }),
+  stream: JSON.stringify({
+    model: 'bench-model',
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: 'Say hello in one short sentence.' },
+    ],
+    temperature: 0.7,
+    max_tokens: 64,
+    stream: true,
+  }),
+  embeddings: JSON.stringify({ model: 'bench-embedding', input: 'The quick brown fox jumps over the lazy dog.' }),
+};
+const CACHE_BODY = BODIES.chat.replace('"temperature":0.7', '"temperature":0');
+const PATHS: Record<Endpoint, string> = { chat: '/v1/chat/completions', stream: '/v1/chat/completions', embeddings: '/v1/embeddings' };
+
+interface Target {
+  name: string;
+  url: string;
+  proc?: Pinned;
+  logFile?: string;
+  bodies?: Partial<Record<Endpoint, string>>;
+}
+
+const children: Pinned[] = [];
+let workDir = '';
+/** Where the proxy under test comes from: the working tree, or a commit exported by --ref. */
+let source = ROOT;
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function proxyConfig(mockUrl: string, port: number, logFile: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    server: { host: '127.0.0.1', port },
+    auth: { api_keys: [CLIENT_KEY] },
+    logging: { level: 'info', file: logFile },
+    providers: [
+      { name: 'mock', type: 'openai_compatible', base_url: `${mockUrl}/v1`, api_key_env: 'BENCH_UPSTREAM_KEY', models: ['*'], timeout: 30, max_retries: 0 },
+    ],
+    ...extra,
+  };
+}
+
+/** The environment of the proxy under test: ours, minus anything that would override its config file. */
+function proxyEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('PROXY_API_') && key !== 'ENVIRONMENT') env[key] = value;
+  }
+  return { ...env, NODE_ENV: 'production', BENCH_UPSTREAM_KEY: 'sk-bench-upstream-key' };
+}
+
+async function startLlmProxy(name: string, mockUrl: string, extra: Record<string, unknown> = {}): Promise<Target> {
+  const port = await freePort();
+  const logFile = path.join(workDir, `${name}.log`);
+  const configFile = path.join(workDir, `${name}.config.json`);
+  writeFileSync(configFile, JSON.stringify(proxyConfig(mockUrl, port, logFile, extra), null, 2));
+  const entry = runner === 'dist' ? [path.join(source, 'dist/main.js')] : ['--import', TSX, path.join(source, 'src/main.ts')];
+  const proc = spawnPinned(name, PROXY_CORE, [...entry, '--config', configFile], proxyEnv());
+  children.push(proc);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(proc, `${url}/health/live`);
+  return { name, url, proc, logFile };
+}
+
+/** Exports src/ and the TypeScript settings of a commit into the work dir, sharing node_modules. */
+function exportRef(ref: string): string {
+  const dir = path.join(workDir, 'source');
+  mkdirSync(dir);
+  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  log(`benchmarking ${ref} (${execFileSync('git', ['rev-parse', '--short', ref], { cwd: ROOT, encoding: 'utf8' }).trim()}) exported to ${dir}`);
+  return dir;
+}
+
+function build(): void {
+  log(`building ${path.relative(ROOT, path.join(source, 'dist')) || 'dist'}/ (npm run build = tsc -p tsconfig.build.json)`);
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: source, encoding: 'utf8' });
+  if (result.status !== 0) log(`tsc reported problems (output still emitted):\n${result.stdout}${result.stderr}`);
+  if (!existsSync(path.join(source, 'dist/main.js'))) throw new Error('dist/main.js was not built');
+}
+
+class LoadWorker {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (answer: LoadAnswer) => void>();
+  private buffer = '';
+
+  constructor(readonly proc: Pinned) {
+    proc.child.stdout!.setEncoding('utf8');
+    proc.child.stdout!.on('data', (text: string) => {
+      this.buffer += text;
+      let nl: number;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        if (!line.trim()) continue;
+        const answer = JSON.parse(line) as LoadAnswer;
+        this.waiting.get(answer.id)?.(answer);
+        this.waiting.delete(answer.id);
+      }
+    });
+    proc.child.once('exit', (code) => {
+      for (const resolve of this.waiting.values()) resolve({ id: 0, ok: false, error: `load worker exited with ${code}: ${proc.stderr.join('\n')}` });
+    });
+  }
+
+  async run<T extends MaxResult | RateResult>(job: LoadJob): Promise<T> {
+    const id = this.nextId++;
+    const answer = await new Promise<LoadAnswer>((resolve) => {
+      this.waiting.set(id, resolve);
+      this.proc.child.stdin!.write(`${JSON.stringify({ id, ...job })}\n`);
+    });
+    if (!answer.ok) throw new Error(answer.error);
+    return answer.result as T;
+  }
+}
+
+function jobFor(target: Target, endpoint: Endpoint, scenario: Scenario, seconds?: number): LoadJob {
+  const common = { url: target.url, path: PATHS[endpoint], body: target.bodies?.[endpoint] ?? BODIES[endpoint], headers: { authorization: `Bearer ${CLIENT_KEY}` } };
+  if (scenario === 'max') return { kind: 'max', ...common, durationMs: (seconds ?? SECONDS.max) * 1000, connections: MAX_CONNECTIONS };
+  const rate = Number(scenario.slice(5));
+  return { kind: 'rate', ...common, rate, durationMs: (seconds ?? SECONDS.rate[rate]) * 1000 };
+}
+
+/** Checks that a cache-enabled proxy really answers the repeated request from its cache. */
+async function cacheHits(target: Target): Promise<string | null> {
+  const send = () => fetch(`${target.url}${PATHS.chat}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` }, body: CACHE_BODY });
+  await (await send()).arrayBuffer();
+  const res = await send();
+  const body = await res.text();
+  const header = [...res.headers.entries()].find(([k, v]) => /cache/i.test(k) && /hit/i.test(v));
+  if (header) return `${header[0]}: ${header[1]}`;
+  return /"cache[^"]*"\s*:\s*("hit"|true)/i.test(body) ? 'cache hit flagged in _proxy_info' : null;
+}
+
+function rotate<T>(list: readonly T[], by: number): T[] {
+  const n = list.length;
+  return list.map((_, i) => list[(i + by) % n]);
+}
+
+function fmtRate(r: RateResult): string {
+  return `p50 ${r.total.p50.toFixed(3)} / ttfb ${r.ttfb.p50.toFixed(3)} / p99 ${r.total.p99.toFixed(3)} ms, ${r.achievedRate.toFixed(0)} req/s${r.non2xx + r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`;
+}
+
+async function main(): Promise<void> {
+  if (cpus().length < 2) throw new Error('the benchmark needs 2 cores (proxy on core 0, mock and load on core 1)');
+  const started = new Date();
+  const load0 = loadavg();
+  workDir = mkdtempSync(path.join(tmpdir(), 'llm-proxy-bench-'));
+  if (args.ref) source = exportRef(args.ref);
+  if (runner === 'dist') build();
+
+  const mock = spawnPinned('mock', LOAD_CORE, ['--import', TSX, path.join(ROOT, 'bench/mock-upstream.ts')]);
+  children.push(mock);
+  const mockUrl = `http://127.0.0.1:${(await firstJsonLine<{ port: number }>(mock)).port}`;
+  const minimal = spawnPinned('minimal', PROXY_CORE, ['--import', TSX, path.join(ROOT, 'bench/minimal-proxy.ts'), mockUrl]);
+  children.push(minimal);
+  const minimalUrl = `http://127.0.0.1:${(await firstJsonLine<{ port: number }>(minimal)).port}`;
+  const proxy = await startLlmProxy('llm-proxy', mockUrl);
+  const targets: Target[] = [{ name: 'direct', url: mockUrl }, { name: 'minimal', url: minimalUrl, proc: minimal }, proxy];
+
+  const features: FeatureScenario[] = [];
+  const featureTargets: Target[] = [];
+  const notes: string[] = [];
+  const redisPrefix = `llm-proxy-bench-${process.pid}-${Date.now()}:`;
+  if (!args['no-features']) {
+    if (existsSync(path.join(source, 'src/cache/response-cache.ts'))) {
+      const cached = await startLlmProxy('llm-proxy+cache', mockUrl, { caching: { enabled: true } });
+      cached.bodies = { chat: CACHE_BODY };
+      const hit = await cacheHits(cached);
+      if (hit) {
+        featureTargets.push(cached);
+        features.push({ target: cached.name, baseline: 'llm-proxy', label: 'cache hit (temperature 0)', rate: 500 });
+        notes.push(`cache: hits confirmed (${hit})`);
+      } else {
+        notes.push('cache: no hit observed on a repeated temperature-0 request; scenario left out');
+        await stop(cached.proc!);
+      }
+    } else notes.push('cache: src/cache/response-cache.ts does not exist yet; scenario left out');
+    if (existsSync(path.join(source, 'src/server/rate-limit.ts'))) {
+      const limited = await startLlmProxy('llm-proxy+redis-limit', mockUrl, {
+        redis: { url: REDIS_URL, key_prefix: redisPrefix },
+        rate_limit: { enabled: true, requests_per_window: 1_000_000_000, burst_limit: 1_000_000_000, window_seconds: 60 },
+      });
+      featureTargets.push(limited);
+      features.push({ target: limited.name, baseline: 'llm-proxy', label: 'Redis rate limiter', rate: 500 });
+    } else notes.push('rate limiter: src/server/rate-limit.ts does not exist yet; scenario left out');
+  }
+  for (const note of notes) log(note);
+
+  const loadProc = spawnPinned('load', LOAD_CORE, ['--import', TSX, path.join(ROOT, 'bench/load-worker.ts')]);
+  children.push(loadProc);
+  const worker = new LoadWorker(loadProc);
+  const proxies = [proxy, ...featureTargets];
+  const rss = new RssSampler([minimal.pid, ...proxies.map((p) => p.proc!.pid)]);
+  let logBytes = 0;
+  const rotateLogs = () => {
+    for (const p of proxies) {
+      try {
+        logBytes += statSync(p.logFile!).size;
+        truncateSync(p.logFile!, 0);
+      } catch {
+        // no log written yet
+      }
+    }
+  };
+
+  const endpoints: Endpoint[] = ['chat', 'stream', 'embeddings'];
+  const scenarios: Scenario[] = ['max', ...RATES.map((r) => `rate:${r}` as Scenario)];
+  const featureScenarios: Scenario[] = ['max', 'rate:500'];
+  const perRep = endpoints.length * (SECONDS.max + Object.values(SECONDS.rate).reduce((a, b) => a + b, 0)) * targets.length + featureTargets.length * (SECONDS.max + SECONDS.rate[500]);
+  log(`runner: ${runner}; ${REPS} repetition(s), about ${Math.ceil((perRep * REPS) / 60)} min of load; mock ${mockUrl}, minimal ${minimalUrl}, llm-proxy ${proxy.url}`);
+
+  log('warm-up');
+  for (const target of [...targets, ...featureTargets]) {
+    for (const endpoint of featureTargets.includes(target) ? (['chat'] as Endpoint[]) : endpoints) {
+      await worker.run(jobFor(target, endpoint, 'max', SECONDS.warmup));
+    }
+  }
+  rotateLogs();
+  rss.phase();
+
+  const samples: Sample[] = [];
+  const rssIdle = new Map(rss.overallMax);
+  for (let rep = 0; rep < REPS; rep++) {
+    log(`repetition ${rep + 1}/${REPS}`);
+    let turn = rep;
+    for (const endpoint of endpoints) {
+      for (const scenario of scenarios) {
+        const extra = endpoint === 'chat' && featureScenarios.includes(scenario) ? featureTargets : [];
+        for (const target of rotate([...targets, ...extra], turn++)) {
+          const job = jobFor(target, endpoint, scenario);
+          if (job.kind === 'max') {
+            const result = await worker.run<MaxResult>(job);
+            samples.push({ rep, endpoint, target: target.name, scenario, max: result });
+            log(`  ${endpoint} ${scenario} ${target.name}: ${Math.round(result.rps)} req/s${result.non2xx + result.errors ? ` (${result.non2xx} non-2xx, ${result.errors} errors)` : ''}`);
+          } else {
+            const result = await worker.run<RateResult>(job);
+            samples.push({ rep, endpoint, target: target.name, scenario, rate: result });
+            log(`  ${endpoint} ${scenario} ${target.name}: ${fmtRate(result)}`);
+          }
+          rotateLogs();
+        }
+      }
+    }
+  }
+  rss.stop();
+  rotateLogs();
+
+  const rssMax = Object.fromEntries([minimal, ...proxies.map((p) => p.proc!)].map((p) => [p.name, rss.overallMax.get(p.pid) ?? null]));
+  const rssStart = Object.fromEntries([minimal, ...proxies.map((p) => p.proc!)].map((p) => [p.name, rssIdle.get(p.pid) ?? null]));
+  const verdictList = verdicts(samples, RATES, rss.overallMax.get(proxy.proc!.pid), features);
+
+  const plain: string[] = [];
+  const md: string[] = [];
+  for (const endpoint of endpoints) {
+    const { header, rows } = endpointRows(samples, endpoint, RATES);
+    plain.push(`\n${endpointTitle(endpoint)}\n${plainTable(header, rows)}`);
+    md.push(`**${endpointTitle(endpoint)}**\n\n${markdownTable(header, rows)}`);
+  }
+  if (features.length > 0) {
+    const { header, rows } = featureRows(samples, features);
+    plain.push(`\nfeatures (chat)\n${plainTable(header, rows)}`);
+    md.push(`**Features (chat)**\n\n${markdownTable(header, rows)}`);
+  }
+  const mb = (v: number | null) => (v === null ? '–' : `${(v / 1024 / 1024).toFixed(1)} MB`);
+  const rssRows = Object.keys(rssMax).map((name) => [name, mb(rssStart[name]), mb(rssMax[name])]);
+  plain.push(`\nRSS (after warm-up → max under load)\n${plainTable(['process', 'after warm-up', 'max'], rssRows)}`);
+  md.push(`**Memory (RSS)**\n\n${markdownTable(['process', 'after warm-up', 'max under load'], rssRows)}`);
+  const v = verdictRows(verdictList);
+  plain.push(`\ntargets\n${plainTable(v.header, v.rows)}`);
+  md.push(`**Targets**\n\n${markdownTable(v.header, v.rows)}`);
+
+  const finished = new Date();
+  const load1 = loadavg();
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${load0[0].toFixed(2)} before / ${load1[0].toFixed(2)} after`;
+  const revision = execFileSync('git', ['rev-parse', '--short', args.ref ?? 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const legend = `Medians of ${REPS} interleaved repetition(s); latencies in ms, measured open-loop at the fixed rate (time to first byte for streams, full response otherwise); max throughput with autocannon, ${MAX_CONNECTIONS} connections, ${SECONDS.max} s per run. llm-proxy ${args.ref ? `at ${args.ref} (${revision})` : `working tree at ${revision}`} runs from ${runner === 'dist' ? 'dist/ (tsc build)' : 'src/ through tsx'}, logging at info to a file, one client API key. ${machine}.`;
+  process.stdout.write(`\n${legend}\n${plain.join('\n')}\n`);
+  for (const note of notes) process.stdout.write(`note: ${note}\n`);
+  process.stdout.write(`request log written by llm-proxy during the run: ${(logBytes / 1024 / 1024).toFixed(1)} MB\n`);
+
+  const resultsDir = path.join(ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  const json = {
+    command,
+    started: started.toISOString(),
+    finished: finished.toISOString(),
+    machine: { cpus: cpus().map((c) => c.model), node: process.version, loadavgBefore: load0, loadavgAfter: load1 },
+    revision,
+    ref: args.ref ?? null,
+    options: { reps: REPS, quick, runner, rates: RATES, seconds: SECONDS, maxConnections: MAX_CONNECTIONS, proxyCore: PROXY_CORE, loadCore: LOAD_CORE },
+    targets: [...targets, ...featureTargets].map((t) => t.name),
+    features,
+    notes,
+    rss: { afterWarmup: rssStart, max: rssMax },
+    requestLogBytes: logBytes,
+    verdicts: verdictList,
+    samples,
+  };
+  writeFileSync(path.join(resultsDir, `bench-${stamp}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, `bench-${stamp}.md`), `Command: \`${command}\`\n\n${legend}\n\n${md.join('\n\n')}\n`);
+  log(`results: bench/results/bench-${stamp}.json and .md`);
+
+  if (featureTargets.some((t) => t.name.includes('redis'))) await cleanRedis(redisPrefix);
+}
+
+async function cleanRedis(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } catch (error) {
+    log(`could not clean Redis keys ${prefix}*: ${(error as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function shutdown(): Promise<void> {
+  await Promise.all(children.map((c) => stop(c)));
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+}
+
+process.on('SIGINT', () => void shutdown().then(() => process.exit(130)));
+main()
+  .then(shutdown)
+  .catch(async (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    await shutdown();
+    process.exit(1);
+  });

@@ -2,6 +2,8 @@
 import type { ProviderType } from '../config/schema.js';
 import { createAnthropicAdapter } from './anthropic/adapter.js';
 import { ANTHROPIC_BASE_URL } from './anthropic/endpoints.js';
+import { createCohereAdapter } from './cohere/adapter.js';
+import { COHERE_BASE_URL } from './cohere/endpoints.js';
 import { createGoogleAdapter } from './google/adapter.js';
 import { GOOGLE_BASE_URL } from './google/endpoints.js';
 import { createOpenAiCompatibleAdapter } from './openai-compatible/adapter.js';
@@ -29,3 +31,4 @@ for (const [type, endpoint] of Object.entries(OPENAI_FAMILY)) {
 }
 registerProviderKind('anthropic', { baseUrl: ANTHROPIC_BASE_URL, create: createAnthropicAdapter });
 registerProviderKind('google', { baseUrl: GOOGLE_BASE_URL, create: createGoogleAdapter });
+registerProviderKind('cohere', { baseUrl: COHERE_BASE_URL, create: createCohereAdapter });

@@ -1,5 +1,6 @@
 // Anthropic's error vocabulary: `{type: "error", error: {type, message}}` bodies in OpenAI's shape,
 // and the HTTP status each error type stands for when it arrives inside a stream.
+import { openAiErrorBody } from '../common/http.js';
 import { isRecord } from '../common/params.js';
 
 const ERROR_STATUS: Record<string, number> = {
@@ -22,12 +23,5 @@ export function anthropicErrorStatus(type: unknown): number {
 export function anthropicErrorBody(body: unknown): unknown {
   if (!isRecord(body) || !isRecord(body.error)) return body;
   const { type, message } = body.error;
-  return {
-    error: {
-      message: typeof message === 'string' ? message : JSON.stringify(body.error),
-      type: typeof type === 'string' ? type : null,
-      code: null,
-      param: null,
-    },
-  };
+  return openAiErrorBody(typeof message === 'string' ? message : JSON.stringify(body.error), typeof type === 'string' ? type : null);
 }

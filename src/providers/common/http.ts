@@ -66,3 +66,8 @@ export function unsupported(provider: string, operation: Operation): never {
 export function configuredModels(models: readonly string[], owner: string): ModelInfo[] {
   return models.filter((m) => !/[*?[]/.test(m)).map((id) => ({ id, owned_by: owner }));
 }
+
+/** OpenAI's error body; `code` and `param` are stated (null) so every reader finds all four fields. */
+export function openAiErrorBody(message: string, type?: string | null): { error: Record<string, unknown> } {
+  return { error: { message, ...(type && { type }), code: null, param: null } };
+}

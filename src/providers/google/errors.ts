@@ -1,19 +1,13 @@
 // Google's error bodies (`{error: {code, message, status}}`, sometimes wrapped in an array by the
 // streaming endpoint) in OpenAI's shape.
+import { openAiErrorBody } from '../common/http.js';
 import { isRecord } from '../common/params.js';
 
 export function googleErrorBody(body: unknown): unknown {
   const first = Array.isArray(body) ? body[0] : body;
   if (!isRecord(first) || !isRecord(first.error)) return body;
   const { message, status } = first.error;
-  return {
-    error: {
-      message: typeof message === 'string' ? message : JSON.stringify(first.error),
-      type: typeof status === 'string' ? status : null,
-      code: null,
-      param: null,
-    },
-  };
+  return openAiErrorBody(typeof message === 'string' ? message : JSON.stringify(first.error), typeof status === 'string' ? status : null);
 }
 
 /** The HTTP status an error inside a stream stands for (its `code`, else 500). */

@@ -2,6 +2,7 @@
 import type { ProviderType } from '../config/schema.js';
 import { createAnthropicAdapter } from './anthropic/adapter.js';
 import { ANTHROPIC_BASE_URL } from './anthropic/endpoints.js';
+import { createAzureAdapter } from './azure/adapter.js';
 import { createCohereAdapter } from './cohere/adapter.js';
 import { COHERE_BASE_URL } from './cohere/endpoints.js';
 import { createGoogleAdapter } from './google/adapter.js';
@@ -32,3 +33,4 @@ for (const [type, endpoint] of Object.entries(OPENAI_FAMILY)) {
 registerProviderKind('anthropic', { baseUrl: ANTHROPIC_BASE_URL, create: createAnthropicAdapter });
 registerProviderKind('google', { baseUrl: GOOGLE_BASE_URL, create: createGoogleAdapter });
 registerProviderKind('cohere', { baseUrl: COHERE_BASE_URL, create: createCohereAdapter });
+registerProviderKind('azure_openai', { baseUrl: null, create: createAzureAdapter });

@@ -2,7 +2,7 @@
 // streamed), plus the untranslated Messages pass-through used by the inbound /v1/messages route.
 import type { ChatRequest } from '../canonical.js';
 import { wantsUsage } from '../common/chunks.js';
-import { configuredModels, nativeHttp, unsupported } from '../common/http.js';
+import { configuredModels, mapBody, nativeHttp, unsupported } from '../common/http.js';
 import { transformSse } from '../common/stream.js';
 import type { AdapterDeps, AttemptContext, ModelInfo, Operation, ProviderAdapter } from '../types.js';
 import { ANTHROPIC_PATHS, anthropicHeaders } from './endpoints.js';
@@ -16,7 +16,7 @@ const OPERATIONS: readonly Operation[] = ['chat', 'messages'];
 
 export function createAnthropicAdapter(deps: AdapterDeps): ProviderAdapter {
   const { config, logger, root } = deps;
-  const http = nativeHttp(deps, anthropicHeaders(deps), anthropicErrorBody);
+  const http = nativeHttp(deps, anthropicHeaders(deps), mapBody(anthropicErrorBody));
 
   const body = (request: ChatRequest, ctx: AttemptContext, stream: boolean) =>
     toAnthropicRequest(request, {

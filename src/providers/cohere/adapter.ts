@@ -1,6 +1,6 @@
 // The Cohere adapter: chat (plain and streamed) through /v2/chat, embeddings through /v2/embed.
 import { wantsUsage } from '../common/chunks.js';
-import { configuredModels, nativeHttp, unsupported } from '../common/http.js';
+import { configuredModels, mapBody, nativeHttp, unsupported } from '../common/http.js';
 import { transformSse } from '../common/stream.js';
 import type { AdapterDeps, ModelInfo, Operation, ProviderAdapter } from '../types.js';
 import { toEmbedRequest, toEmbeddingList } from './embeddings.js';
@@ -14,7 +14,7 @@ const OPERATIONS: readonly Operation[] = ['chat', 'embeddings'];
 
 export function createCohereAdapter(deps: AdapterDeps): ProviderAdapter {
   const { config, logger } = deps;
-  const http = nativeHttp(deps, cohereHeaders(deps), cohereErrorBody);
+  const http = nativeHttp(deps, cohereHeaders(deps), mapBody(cohereErrorBody));
 
   return {
     name: config.name,

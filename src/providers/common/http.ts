@@ -13,16 +13,22 @@ export interface NativeHttp {
   getJson(path: string, signal: AbortSignal, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-/** Rewrites a provider's native error body into OpenAI's `{ error: { message, type, code, param } }`. */
-export type ErrorBodyMapper = (body: unknown) => unknown;
+/** A provider's native error answer rewritten as OpenAI's `{ error: { message, type, code, param } }`. */
+export type ErrorMapper = (status: number, body: unknown) => { status: number; body: unknown };
 
-export function nativeHttp(deps: AdapterDeps, headers: Record<string, string>, errorBody: ErrorBodyMapper): NativeHttp {
+/** An ErrorMapper that keeps the status and rewrites only the body. */
+export const mapBody =
+  (map: (body: unknown) => unknown): ErrorMapper =>
+  (status, body) => ({ status, body: map(body) });
+
+export function nativeHttp(deps: AdapterDeps, headers: Record<string, string>, mapError: ErrorMapper): NativeHttp {
   const target: CallTarget = { provider: deps.config.name, upstream: deps.upstream, secrets: deps.apiKey ? [deps.apiKey] : [] };
   // Upstream HTTP errors are rebuilt from the OpenAI-shaped body so message and type survive.
   const translated = <T>(promise: Promise<T>): Promise<T> =>
     promise.catch((error: unknown) => {
       if (error instanceof ProviderError && error.kind === 'http' && error.status !== null) {
-        throw errorFromBody(target, error.status, errorBody(error.body), error.retryAfterMs);
+        const mapped = mapError(error.status, error.body);
+        throw errorFromBody(target, mapped.status, mapped.body, error.retryAfterMs);
       }
       throw error;
     });

@@ -1,7 +1,7 @@
 // The Google Gemini adapter: chat (plain and streamed) through generateContent and
 // streamGenerateContent, embeddings through batchEmbedContents, models from the models list.
 import { wantsUsage } from '../common/chunks.js';
-import { configuredModels, nativeHttp, unsupported } from '../common/http.js';
+import { configuredModels, mapBody, nativeHttp, unsupported } from '../common/http.js';
 import { transformSse } from '../common/stream.js';
 import type { AdapterDeps, ModelInfo, Operation, ProviderAdapter } from '../types.js';
 import { toBatchEmbedRequest, toEmbeddingList } from './embeddings.js';
@@ -15,7 +15,7 @@ const OPERATIONS: readonly Operation[] = ['chat', 'embeddings'];
 
 export function createGoogleAdapter(deps: AdapterDeps): ProviderAdapter {
   const { config, logger } = deps;
-  const http = nativeHttp(deps, googleHeaders(deps), googleErrorBody);
+  const http = nativeHttp(deps, googleHeaders(deps), mapBody(googleErrorBody));
   const options = { logger, provider: config.name };
 
   return {

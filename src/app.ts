@@ -9,6 +9,9 @@ import bodyPlugin from './server/body.js';
 import corsPlugin from './server/cors.js';
 import errorsPlugin from './server/errors.js';
 import requestContextPlugin from './server/request-context.js';
+import observabilityPlugin from './observability/plugin.js';
+import adminRoutes from './routes/admin.js';
+import metricsRoutes from './routes/metrics.js';
 import healthRoutes from './routes/health.js';
 import modelRoutes from './routes/models.js';
 import openaiRoutes from './routes/openai.js';
@@ -34,6 +37,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   });
 
   await app.register(requestContextPlugin);
+  await app.register(observabilityPlugin, { runtime });
   await app.register(errorsPlugin);
   await app.register(bodyPlugin);
   await app.register(corsPlugin, { server });
@@ -42,6 +46,8 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   await app.register(openaiRoutes, { runtime });
   await app.register(modelRoutes, { runtime });
   await app.register(healthRoutes, { runtime });
+  await app.register(metricsRoutes, { runtime });
+  await app.register(adminRoutes, { runtime });
 
   app.addHook('onClose', async () => {
     await runtime.close();

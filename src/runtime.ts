@@ -33,6 +33,12 @@ export class Runtime {
   describe?: (provider: string) => Record<string, unknown>;
   /** True once shutdown began: readiness fails, in-flight requests finish. */
   draining = false;
+  /** Re-reads the configuration and swaps it in (set by the observability plugin; SIGHUP calls it). */
+  reload?: (source: string) => unknown;
+  /** Unresolved alerts for /health, when alerting is wired. */
+  alertSummary?: () => { active: number; critical: number; warning: number };
+  /** Health monitors report each check here (llm_proxy_health_checks_total). */
+  onHealthCheck?: (provider: string, result: 'success' | 'failure') => void;
   private readonly closers: Array<() => Promise<void> | void> = [];
 
   constructor(options: RuntimeOptions) {

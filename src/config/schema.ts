@@ -77,6 +77,22 @@ const breakerSettings = z.object({
 
 const cidr = z.string().min(1);
 
+/** An alert rule, from `alerting.rules` or created through /v1/rules. */
+export const alertRuleSchema = z
+  .object({
+    name: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'Rule names may use letters, digits, _ . : -'),
+    description: z.string().default(''),
+    metric_path: z.string().min(1),
+    condition: oneOf(['>', '<', '>=', '<=', '==', '!='] as const),
+    threshold: z.number(),
+    severity: oneOf(['info', 'warning', 'error', 'critical'] as const).default('warning'),
+    enabled: z.boolean().default(true),
+    cooldown_minutes: z.number().min(0).default(5),
+    channels: z.array(oneOf(['log', 'webhook'] as const)).default(['log']),
+    webhook_url: httpUrl.nullable().optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     app: z
@@ -226,8 +242,10 @@ export const configSchema = z
         enabled: z.boolean().default(false),
         interval: seconds.default(30),
         rules_file: z.string().default('config/alert_rules.json'),
-        rules: z.array(z.record(z.string(), z.unknown())).default([]),
-        webhook_url: z.string().nullable().default(null),
+        rules: z.array(alertRuleSchema).default([]),
+        webhook_url: httpUrl.nullable().default(null),
+        webhook_timeout: seconds.default(5),
+        webhook_retries: z.number().int().min(0).max(10).default(2),
       })
       .prefault({}),
     pricing: z
@@ -237,8 +255,19 @@ export const configSchema = z
       .object({
         enabled: z.boolean().default(false),
         service_name: z.string().default('llm-proxy'),
-        otlp: z.object({ endpoint: z.string().nullable().default(null) }).prefault({}),
+        otlp: z
+          .object({ endpoint: httpUrl.nullable().default(null), headers: z.record(z.string(), z.string()).default({}) })
+          .prefault({}),
         sampling: z.object({ probability: z.number().min(0).max(1).default(1) }).prefault({}),
+      })
+      .prefault({}),
+    hot_reload: z
+      .object({ enabled: z.boolean().default(true), debounce_ms: z.number().int().min(0).default(300) })
+      .prefault({}),
+    model_management: z
+      .object({
+        selections_file: z.string().default('config/model_selections.json'),
+        cache_ttl: seconds.default(300),
       })
       .prefault({}),
     chaos_engineering: z
@@ -280,6 +309,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 export type BreakerSettings = z.infer<typeof breakerSettings>;
+export type AlertRule = z.infer<typeof alertRuleSchema>;
 
 /** Turns zod issues into `path: message` lines, the format operators see at start and reload. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {

@@ -29,6 +29,7 @@ export default async function healthRoutes(app: FastifyInstance, opts: { runtime
       version: runtime.config.app.version,
       uptime: (Date.now() - runtime.startedAt) / 1000,
       providers: { total: runtime.handles.length, enabled, disabled: runtime.handles.length - enabled },
+      alerts: runtime.alertSummary?.() ?? { active: 0, critical: 0, warning: 0 },
     };
   });
 }

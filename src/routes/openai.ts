@@ -10,6 +10,7 @@ import {
 } from '../providers/canonical.js';
 import type { AttemptContext, ChunkStream, JsonResult, Operation, ProviderAdapter } from '../providers/types.js';
 import type { Runtime } from '../runtime.js';
+import { costInfo } from '../observability/usage.js';
 import { clientSignal, openStream, sendJsonResult, validate, writeStream } from './respond.js';
 
 interface Surface<S extends z.ZodType> {
@@ -76,7 +77,7 @@ export default async function openaiRoutes(app: FastifyInstance, opts: { runtime
         return writeStream(request, reply, outcome);
       }
       const outcome = await router.dispatch(options, (adapter, ctx) => s.json(adapter, body, ctx));
-      return sendJsonResult(request, reply, outcome, { enabled: runtime.config.server.proxy_info });
+      return sendJsonResult(request, reply, outcome, { enabled: runtime.config.server.proxy_info, extra: costInfo(request, runtime.config, outcome) });
     });
   };
 

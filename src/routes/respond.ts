@@ -128,6 +128,7 @@ export async function writeStream(request: FastifyRequest, reply: FastifyReply, 
   const observe = (chunk: string) => {
     if (chunk.includes('"usage"')) captureUsage(request, chunk);
     options.onChunk?.(chunk);
+    request.proxy.onChunk?.(chunk);
   };
   try {
     if (!first.done) {

@@ -10,6 +10,8 @@ import { CandidateResolver, orderCandidates, type Candidate, type ProviderHandle
 import { retryDelayMs } from './retry.js';
 
 export interface AttemptEvent {
+  /** The client request this attempt serves (tracing links attempts to their request). */
+  requestId: string;
   provider: string;
   model: string;
   op: Operation;
@@ -153,7 +155,7 @@ export class Router {
           timer.clear();
           const durationMs = performance.now() - started;
           upstreamMs += durationMs;
-          this.observe({ provider: name, model: candidate.model, op: options.op, attempt: attempts, isRetry: retry > 0, isFallback, durationMs, error: null });
+          this.observe({ requestId: options.requestId, provider: name, model: candidate.model, op: options.op, attempt: attempts, isRetry: retry > 0, isFallback, durationMs, error: null });
           return { value, provider: name, providerType: config.type, model: candidate.model, attempts, upstreamMs, log };
         } catch (thrown) {
           timer.clear();
@@ -162,7 +164,7 @@ export class Router {
           if (options.signal.aborted) throw thrown;
           // Whatever shape the abort took inside the adapter, a fired attempt timer means a timeout.
           const error = timer.fired ? timer.error : asProviderError(name, thrown);
-          this.observe({ provider: name, model: candidate.model, op: options.op, attempt: attempts, isRetry: retry > 0, isFallback, durationMs, error });
+          this.observe({ requestId: options.requestId, provider: name, model: candidate.model, op: options.op, attempt: attempts, isRetry: retry > 0, isFallback, durationMs, error });
           log.push({ provider: name, attempt: attempts, outcome: error.message });
           failures.push(error);
           this.logger.warn({ request_id: options.requestId, provider: name, attempt: attempts, status: error.status, kind: error.kind, err_message: error.message }, 'upstream attempt failed');

@@ -21,16 +21,24 @@ export interface RequestState {
   extra: Record<string, unknown>;
   /** Set once the request's log line is written (streams write it themselves). */
   logged: boolean;
+  /** Sees every chunk of a streamed answer as it is sent (usage counting, time to first token). */
+  onChunk: ((chunk: string) => void) | null;
 }
+
+/** Runs once per request, just before its log line, on both the JSON and the stream path (metrics, usage, tracing). */
+export type RequestDoneHook = (request: FastifyRequest, reply: FastifyReply, status: number, aborted: boolean) => void;
 
 declare module 'fastify' {
   interface FastifyRequest {
     proxy: RequestState;
   }
+  interface FastifyInstance {
+    requestDone: RequestDoneHook[];
+  }
 }
 
 export function newRequestState(): RequestState {
-  return { startedAt: performance.now(), model: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, extra: {}, logged: false };
+  return { startedAt: performance.now(), model: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, extra: {}, logged: false, onChunk: null };
 }
 
 /** Time the proxy itself spent on the request so far, excluding upstream time. */
@@ -42,6 +50,7 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply, status:
   const state = request.proxy;
   if (state.logged) return;
   state.logged = true;
+  for (const hook of request.server.requestDone) hook(request, reply, status, aborted);
   const usage = state.usage;
   request.log.info(
     {
@@ -65,6 +74,7 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply, status:
 
 async function requestContextPlugin(app: FastifyInstance): Promise<void> {
   app.decorateRequest('proxy', null as unknown as RequestState);
+  app.decorate('requestDone', [] as RequestDoneHook[]);
   app.addHook('onRequest', async (request, reply) => {
     request.proxy = newRequestState();
     reply.header('x-request-id', request.id);

@@ -1,0 +1,161 @@
+// Hot reload: re-read the configuration (file, overlay, environment) and swap it in atomically with
+// runtime.replace; an invalid one is rejected and the old one keeps serving. chokidar watches the
+// config files and the model selections file (debounced); POST /v1/config/reload and SIGHUP call
+// the same reload().
+import { isDeepStrictEqual } from 'node:util';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Runtime } from '../runtime.js';
+import { ConfigError, loadConfig, type LoadedConfig } from './load.js';
+import type { Config } from './schema.js';
+
+export interface ReloadResult {
+  success: boolean;
+  message: string;
+  reload_time_ms: number;
+  config_version: number;
+  changes_detected: boolean;
+  changes: string[];
+  /** Changed settings that only take effect after a restart (the running value is kept). */
+  restart_required: string[];
+  errors: string[];
+}
+
+/** Settings read once at start: a reload reports their change and keeps the running value. */
+const RESTART_ONLY: ReadonlyArray<readonly [string, (c: Config) => unknown, (c: Config, v: unknown) => void]> = [
+  ['server.host', (c) => c.server.host, (c, v) => (c.server.host = v as string)],
+  ['server.port', (c) => c.server.port, (c, v) => (c.server.port = v as number)],
+  ['server.workers', (c) => c.server.workers, (c, v) => (c.server.workers = v as number)],
+  ['server.body_limit_mb', (c) => c.server.body_limit_mb, (c, v) => (c.server.body_limit_mb = v as number)],
+  ['auth.api_key_header', (c) => c.auth.api_key_header, () => undefined],
+  ['logging', (c) => c.logging, (c, v) => (c.logging = v as Config['logging'])],
+  ['metrics.port', (c) => c.metrics.port, (c, v) => (c.metrics.port = v as number | null)],
+  ['metrics.prefix', (c) => c.metrics.prefix, (c, v) => (c.metrics.prefix = v as string)],
+  ['telemetry', (c) => c.telemetry, (c, v) => (c.telemetry = v as Config['telemetry'])],
+];
+
+/** What changed between two configurations, in words an operator reads. */
+export function describeChanges(before: Config, after: Config): string[] {
+  const changes: string[] = [];
+  const old = new Map(before.providers.map((p) => [p.name, p]));
+  const next = new Map(after.providers.map((p) => [p.name, p]));
+  for (const name of next.keys()) if (!old.has(name)) changes.push(`provider added: ${name}`);
+  for (const name of old.keys()) if (!next.has(name)) changes.push(`provider removed: ${name}`);
+  for (const [name, provider] of next) {
+    const previous = old.get(name);
+    if (!previous || isDeepStrictEqual(previous, provider)) continue;
+    const fields = Object.keys({ ...previous, ...provider }).filter((k) => !isDeepStrictEqual((previous as Record<string, unknown>)[k], (provider as Record<string, unknown>)[k]));
+    changes.push(`provider changed: ${name} (${fields.join(', ')})`);
+  }
+  if (!isDeepStrictEqual(before.auth, after.auth)) changes.push('auth changed (keys apply immediately)');
+  for (const key of Object.keys(after) as Array<keyof Config>) {
+    if (key === 'providers' || key === 'auth') continue;
+    if (!isDeepStrictEqual(before[key], after[key])) changes.push(`${key} changed`);
+  }
+  return changes;
+}
+
+export interface ReloaderOptions {
+  /** Called after each successful swap (selections, alerts and metrics follow the new config). */
+  onReloaded?: (result: ReloadResult) => void;
+  onResult?: (result: ReloadResult) => void;
+}
+
+export class ConfigReloader {
+  version = 1;
+  lastLoaded = new Date();
+  loadTimeMs = 0;
+  lastErrors: string[] = [];
+  lastResult: ReloadResult | null = null;
+  private watcher: FSWatcher | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly options: ReloaderOptions = {},
+  ) {}
+
+  /** The file the running configuration came from (its base file). */
+  get configFile(): string | undefined {
+    return this.runtime.loaded.files[0];
+  }
+
+  reload(source: string): ReloadResult {
+    const started = performance.now();
+    const done = (partial: Omit<ReloadResult, 'reload_time_ms' | 'config_version'>): ReloadResult => {
+      const result = { ...partial, reload_time_ms: Math.round((performance.now() - started) * 100) / 100, config_version: this.version };
+      this.lastResult = result;
+      this.options.onResult?.(result);
+      return result;
+    };
+    let loaded: LoadedConfig;
+    try {
+      loaded = loadConfig({ file: this.configFile, env: this.runtime.env });
+    } catch (error) {
+      const errors = error instanceof ConfigError ? error.problems : [(error as Error).message];
+      this.lastErrors = errors;
+      this.runtime.logger.error({ source, problems: errors }, 'configuration reload rejected; the previous configuration keeps serving');
+      return done({ success: false, message: 'Invalid configuration; the previous configuration keeps serving', changes_detected: false, changes: [], restart_required: [], errors });
+    }
+    const before = this.runtime.config;
+    const restartRequired: string[] = [];
+    for (const [name, read, keep] of RESTART_ONLY) {
+      if (isDeepStrictEqual(read(before), read(loaded.config))) continue;
+      restartRequired.push(name);
+      keep(loaded.config, read(before));
+    }
+    const changes = describeChanges(before, loaded.config);
+    this.lastErrors = [];
+    this.lastLoaded = new Date();
+    this.loadTimeMs = Math.round((performance.now() - started) * 100) / 100;
+    if (changes.length === 0 && restartRequired.length === 0) {
+      this.runtime.loaded = { ...loaded, config: before };
+      return done({ success: true, message: 'Configuration unchanged', changes_detected: false, changes: [], restart_required: [], errors: [] });
+    }
+    this.runtime.replace(loaded);
+    this.version++;
+    for (const warning of loaded.warnings) this.runtime.logger.warn(warning);
+    this.runtime.logger.info({ source, config_version: this.version, changes, restart_required: restartRequired }, 'configuration reloaded');
+    const result = done({
+      success: true,
+      message: restartRequired.length ? `Configuration reloaded; restart needed for: ${restartRequired.join(', ')}` : 'Configuration reloaded',
+      changes_detected: true,
+      changes: [...changes, ...restartRequired.map((name) => `${name} changed (restart required)`)].filter((c, i, all) => all.indexOf(c) === i),
+      restart_required: restartRequired,
+      errors: [],
+    });
+    this.options.onReloaded?.(result);
+    return result;
+  }
+
+  /** Watches the config files and `extra` files; a burst of changes causes one reload. */
+  watch(extra: () => string[], debounceMs: number, onChange: () => void = () => void this.reload('file change')): void {
+    const files = [...new Set([...this.runtime.loaded.files, ...overlayCandidates(this.runtime), ...extra()])];
+    this.watcher = watch(files, { ignoreInitial: true, awaitWriteFinish: false, atomic: true });
+    const trigger = () => {
+      if (this.debounce) clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => {
+        this.debounce = null;
+        onChange();
+      }, debounceMs);
+      this.debounce.unref();
+    };
+    this.watcher.on('add', trigger).on('change', trigger).on('unlink', trigger);
+    this.watcher.on('error', (error) => this.runtime.logger.warn({ err_message: (error as Error).message }, 'config watcher error'));
+  }
+
+  async close(): Promise<void> {
+    if (this.debounce) clearTimeout(this.debounce);
+    await this.watcher?.close();
+    this.watcher = null;
+  }
+}
+
+/** The overlay a reload would read (`config.<ENVIRONMENT>.yaml`), watched even before it exists. */
+function overlayCandidates(runtime: Runtime): string[] {
+  const base = runtime.loaded.files[0];
+  const environment = runtime.env.ENVIRONMENT;
+  if (!base || !environment) return [];
+  const dot = base.lastIndexOf('.');
+  const stem = dot > base.lastIndexOf('/') ? base.slice(0, dot) : base;
+  return [`${stem}.${environment}${base.endsWith('.json') ? '.json' : '.yaml'}`];
+}

@@ -1,0 +1,214 @@
+// The one prom-client registry of a running proxy and the per-provider statistics behind JSON
+// /metrics. Fed by a RouterPolicy (attempts, retries, fallbacks, upstream time, in-flight attempts)
+// and by the request-done hook (requests, durations, overhead, tokens, cost); gauges that mirror
+// other features' state (breakers, provider status, cache) are read at scrape time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Usage } from '../providers/types.js';
+import type { AttemptEvent, RouterPolicy } from '../routing/router.js';
+import type { Runtime } from '../runtime.js';
+import { ProviderStats } from './provider-stats.js';
+import { DEFAULT_PRICES, plainModel } from './usage.js';
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
+
+/** What the request-done hook knows about one finished client request. */
+export interface RequestRecord {
+  method: string;
+  route: string;
+  status: number;
+  /** Set for LLM requests (those that named a model). */
+  model: string | null;
+  provider: string | null;
+  durationS: number;
+  overheadS: number | null;
+  ttftS: number | null;
+  usage: Usage | null;
+  costUsd: number | null;
+  errorCode: string | null;
+  cache: 'hit' | 'miss' | null;
+  condensed: boolean;
+}
+
+const BREAKER_STATES: Record<string, number> = { closed: 0, half_open: 1, 'half-open': 1, halfopen: 1, open: 2 };
+const PROVIDER_STATUS: Record<string, number> = { healthy: 1, available: 1, degraded: 0.5, unknown: 0.5, unhealthy: 0, disabled: 0 };
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly stats = new ProviderStats();
+  readonly startedAt = Date.now();
+  private readonly requests: Counter<'provider' | 'endpoint' | 'status'>;
+  private readonly errors: Counter<'provider' | 'error_type'>;
+  private readonly tokens: Counter<'provider' | 'model' | 'operation'>;
+  private readonly duration: Histogram<'provider' | 'endpoint'>;
+  private readonly ttft: Histogram<'provider'>;
+  private readonly upstream: Histogram<'provider'>;
+  private readonly overhead: Histogram;
+  private readonly active: Gauge<'provider'>;
+  private readonly retries: Counter<'provider'>;
+  private readonly fallbacks: Counter<'provider'>;
+  private readonly cacheHits: Counter;
+  private readonly cacheMisses: Counter;
+  private readonly rateLimited: Counter;
+  private readonly condensations: Counter;
+  readonly healthChecks: Counter<'provider' | 'result'>;
+  readonly configReloads: Counter<'result'>;
+  private readonly cost: Counter<'provider' | 'model'>;
+  private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private knownModels: { config: unknown; names: Set<string> } | null = null;
+
+  constructor(private readonly runtime: Runtime) {
+    const p = runtime.config.metrics.prefix;
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({ name: `${p}_requests_total`, help: 'Client LLM requests by serving provider, endpoint and HTTP status', labelNames: ['provider', 'endpoint', 'status'], registers });
+    this.errors = new Counter({ name: `${p}_errors_total`, help: 'Errors: failed upstream attempts (error_type upstream_<kind>) and failed client requests (error_type = error code)', labelNames: ['provider', 'error_type'], registers });
+    this.tokens = new Counter({ name: `${p}_tokens_total`, help: 'Tokens by provider, model and operation (prompt or completion)', labelNames: ['provider', 'model', 'operation'], registers });
+    this.duration = new Histogram({ name: `${p}_request_duration_seconds`, help: 'Client request duration, streams until their last byte', labelNames: ['provider', 'endpoint'], buckets: DURATION_BUCKETS, registers });
+    this.ttft = new Histogram({ name: `${p}_time_to_first_token_seconds`, help: 'Streams: time from request arrival to the first chunk sent', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers });
+    this.upstream = new Histogram({ name: `${p}_upstream_duration_seconds`, help: 'Duration of each upstream attempt (streams: until the first chunk)', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers });
+    this.overhead = new Histogram({ name: `${p}_overhead_seconds`, help: 'Time the proxy itself added before the answer started (request time minus upstream time)', buckets: OVERHEAD_BUCKETS, registers });
+    this.active = new Gauge({ name: `${p}_active_requests`, help: 'Upstream attempts in flight plus streams being relayed, per provider', labelNames: ['provider'], registers });
+    this.retries = new Counter({ name: `${p}_retries_total`, help: 'Retries on the same provider', labelNames: ['provider'], registers });
+    this.fallbacks = new Counter({ name: `${p}_fallbacks_total`, help: 'Attempts that fell back to another provider', labelNames: ['provider'], registers });
+    this.cacheHits = new Counter({ name: `${p}_cache_hits_total`, help: 'Answers served from the response cache', registers });
+    this.cacheMisses = new Counter({ name: `${p}_cache_misses_total`, help: 'Cacheable requests not found in the response cache', registers });
+    this.rateLimited = new Counter({ name: `${p}_rate_limited_total`, help: 'Client requests refused with 429 by the proxy', registers });
+    this.condensations = new Counter({ name: `${p}_condensations_total`, help: 'Requests whose context was condensed', registers });
+    this.healthChecks = new Counter({ name: `${p}_health_checks_total`, help: 'Provider health checks by result', labelNames: ['provider', 'result'], registers });
+    this.configReloads = new Counter({ name: `${p}_config_reloads_total`, help: 'Configuration reloads by result', labelNames: ['result'], registers });
+    this.cost = new Counter({ name: `${p}_cost_usd_total`, help: 'Estimated spend in USD by provider and model', labelNames: ['provider', 'model'], registers });
+    new Gauge({
+      name: `${p}_circuit_breaker_state`,
+      help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        this.reset();
+        for (const handle of runtime.handles) {
+          const state = breakerState(runtime.describe?.(handle.config.name));
+          if (state !== null) this.set({ provider: handle.config.name }, state);
+        }
+      },
+    });
+    new Gauge({
+      name: `${p}_provider_status`,
+      help: 'Provider status: 1 healthy, 0.5 degraded or unknown, 0 unhealthy or disabled',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        this.reset();
+        for (const handle of runtime.handles) {
+          const status = handle.adapter ? (runtime.status?.(handle.config.name) ?? 'available') : 'disabled';
+          this.set({ provider: handle.config.name }, PROVIDER_STATUS[status] ?? 0.5);
+        }
+      },
+    });
+    this.httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by method, route and status code', labelNames: ['method', 'route', 'status_code'], registers });
+    this.httpDuration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status_code'], buckets: DURATION_BUCKETS, registers });
+  }
+
+  /** The router policy that sees every attempt. */
+  policy(): RouterPolicy {
+    return {
+      wrap: async <T>(provider: string, attempt: () => Promise<T>): Promise<T> => {
+        const labels = { provider: this.provider(provider) };
+        this.active.inc(labels);
+        try {
+          return await attempt();
+        } finally {
+          this.active.dec(labels);
+        }
+      },
+      observe: (event: AttemptEvent) => this.attempt(event),
+    };
+  }
+
+  attempt(event: AttemptEvent): void {
+    const provider = this.provider(event.provider);
+    this.upstream.observe({ provider }, event.durationMs / 1000);
+    if (event.isRetry) this.retries.inc({ provider });
+    if (event.isFallback && !event.isRetry) this.fallbacks.inc({ provider });
+    if (event.error) this.errors.inc({ provider, error_type: `upstream_${event.error.kind}` });
+    this.stats.attempt(provider, event.durationMs, event.error === null);
+  }
+
+  /** A stream started relaying to the client; `streamEnded` balances it. */
+  streamStarted(provider: string): void {
+    this.active.inc({ provider: this.provider(provider) });
+  }
+
+  streamEnded(provider: string): void {
+    this.active.dec({ provider: this.provider(provider) });
+  }
+
+  request(record: RequestRecord): void {
+    const status = String(record.status);
+    this.httpRequests.inc({ method: record.method, route: record.route, status_code: status });
+    this.httpDuration.observe({ method: record.method, route: record.route, status_code: status }, record.durationS);
+    if (record.errorCode === 'rate_limited' || (record.status === 429 && !record.provider)) this.rateLimited.inc();
+    if (record.cache === 'hit') this.cacheHits.inc();
+    else if (record.cache === 'miss') this.cacheMisses.inc();
+    if (record.condensed) this.condensations.inc();
+    if (record.model === null) return;
+
+    const provider = record.provider ? this.provider(record.provider) : 'none';
+    this.requests.inc({ provider, endpoint: record.route, status });
+    this.duration.observe({ provider, endpoint: record.route }, record.durationS);
+    if (record.overheadS !== null) this.overhead.observe(record.overheadS);
+    if (record.ttftS !== null) this.ttft.observe({ provider }, record.ttftS);
+    if (record.errorCode) this.errors.inc({ provider, error_type: record.errorCode });
+    const model = this.model(record.model);
+    if (record.usage) {
+      this.tokens.inc({ provider, model, operation: 'prompt' }, record.usage.prompt_tokens ?? 0);
+      this.tokens.inc({ provider, model, operation: 'completion' }, record.usage.completion_tokens ?? 0);
+    }
+    if (record.costUsd) this.cost.inc({ provider, model }, record.costUsd);
+    this.stats.request(record.provider, record.status < 400, record.usage, record.costUsd);
+  }
+
+  reload(result: 'success' | 'failure'): void {
+    this.configReloads.inc({ result });
+  }
+
+  healthCheck(provider: string, result: string): void {
+    this.healthChecks.inc({ provider: this.provider(provider), result });
+  }
+
+  prometheus(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Configured provider names pass; anything else is `other`, so label values stay bounded. */
+  private provider(name: string): string {
+    return this.runtime.provider(name) ? name : 'other';
+  }
+
+  /** Models named in the configuration or the price tables pass; the rest collapse to `other`. */
+  private model(name: string): string {
+    const config = this.runtime.config;
+    if (this.knownModels?.config !== config) {
+      const names = new Set<string>([...Object.keys(DEFAULT_PRICES), ...Object.keys(config.pricing)]);
+      for (const provider of config.providers) for (const m of provider.models) if (!/[*?]/.test(m)) names.add(m);
+      this.knownModels = { config, names };
+    }
+    const plain = plainModel(name);
+    return this.knownModels.names.has(name) ? name : this.knownModels.names.has(plain) ? plain : 'other';
+  }
+}
+
+/** Reads a breaker state from whatever `runtime.describe` reports (`circuit_breaker`, `breaker` or `breaker_state`). */
+export function breakerState(described: Record<string, unknown> | undefined): number | null {
+  if (!described) return null;
+  for (const key of ['circuit_breaker', 'breaker', 'breaker_state', 'circuit_state']) {
+    const value = described[key];
+    const state = typeof value === 'string' ? value : typeof (value as { state?: unknown })?.state === 'string' ? (value as { state: string }).state : null;
+    if (state !== null) return BREAKER_STATES[state.toLowerCase()] ?? null;
+  }
+  return null;
+}

@@ -1,0 +1,212 @@
+// Token usage and cost: a price table per model (built-in defaults, `pricing` in config wins), the
+// cost of each answer, token counts for streams whose provider sent no usage, and running totals per
+// provider, model and API key.
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { JsonResult, Usage } from '../providers/types.js';
+import type { DispatchResult } from '../routing/router.js';
+
+export interface Price {
+  input_per_1k: number;
+  output_per_1k: number;
+}
+
+/** USD per 1,000 tokens, list prices of common models; `pricing` in config overrides or extends them. */
+export const DEFAULT_PRICES: Readonly<Record<string, Price>> = {
+  'gpt-4o': { input_per_1k: 0.0025, output_per_1k: 0.01 },
+  'gpt-4o-mini': { input_per_1k: 0.00015, output_per_1k: 0.0006 },
+  'gpt-4.1': { input_per_1k: 0.002, output_per_1k: 0.008 },
+  'gpt-4.1-mini': { input_per_1k: 0.0004, output_per_1k: 0.0016 },
+  'gpt-4.1-nano': { input_per_1k: 0.0001, output_per_1k: 0.0004 },
+  'gpt-4-turbo': { input_per_1k: 0.01, output_per_1k: 0.03 },
+  'gpt-4': { input_per_1k: 0.03, output_per_1k: 0.06 },
+  'gpt-3.5-turbo': { input_per_1k: 0.0005, output_per_1k: 0.0015 },
+  o1: { input_per_1k: 0.015, output_per_1k: 0.06 },
+  'o1-mini': { input_per_1k: 0.0011, output_per_1k: 0.0044 },
+  o3: { input_per_1k: 0.002, output_per_1k: 0.008 },
+  'o3-mini': { input_per_1k: 0.0011, output_per_1k: 0.0044 },
+  'o4-mini': { input_per_1k: 0.0011, output_per_1k: 0.0044 },
+  'text-embedding-3-small': { input_per_1k: 0.00002, output_per_1k: 0 },
+  'text-embedding-3-large': { input_per_1k: 0.00013, output_per_1k: 0 },
+  'text-embedding-ada-002': { input_per_1k: 0.0001, output_per_1k: 0 },
+  'claude-3-opus': { input_per_1k: 0.015, output_per_1k: 0.075 },
+  'claude-opus-4': { input_per_1k: 0.015, output_per_1k: 0.075 },
+  'claude-3-5-sonnet': { input_per_1k: 0.003, output_per_1k: 0.015 },
+  'claude-3-7-sonnet': { input_per_1k: 0.003, output_per_1k: 0.015 },
+  'claude-sonnet-4': { input_per_1k: 0.003, output_per_1k: 0.015 },
+  'claude-3-5-haiku': { input_per_1k: 0.0008, output_per_1k: 0.004 },
+  'claude-3-haiku': { input_per_1k: 0.00025, output_per_1k: 0.00125 },
+  'gemini-1.5-pro': { input_per_1k: 0.00125, output_per_1k: 0.005 },
+  'gemini-1.5-flash': { input_per_1k: 0.000075, output_per_1k: 0.0003 },
+  'gemini-2.0-flash': { input_per_1k: 0.0001, output_per_1k: 0.0004 },
+  'gemini-2.5-pro': { input_per_1k: 0.00125, output_per_1k: 0.01 },
+  'gemini-2.5-flash': { input_per_1k: 0.0003, output_per_1k: 0.0025 },
+  'command-r': { input_per_1k: 0.00015, output_per_1k: 0.0006 },
+  'command-r-plus': { input_per_1k: 0.0025, output_per_1k: 0.01 },
+  'grok-2': { input_per_1k: 0.002, output_per_1k: 0.01 },
+  sonar: { input_per_1k: 0.001, output_per_1k: 0.001 },
+  'sonar-pro': { input_per_1k: 0.003, output_per_1k: 0.015 },
+};
+
+/** The model name without a `provider/` pin (`openai/gpt-4o` → `gpt-4o`). */
+export function plainModel(model: string): string {
+  const slash = model.lastIndexOf('/');
+  return slash >= 0 ? model.slice(slash + 1) : model;
+}
+
+/**
+ * The price of a model: an exact name first (config, then defaults), else the longest known name the
+ * model starts with, so dated snapshots (`gpt-4o-2024-08-06`) are priced like their family.
+ */
+export function priceOf(pricing: Config['pricing'], model: string): Price | null {
+  const name = plainModel(model);
+  const exact = pricing[name] ?? DEFAULT_PRICES[name];
+  if (exact) return exact;
+  let best: string | null = null;
+  let bestPrice: Price | null = null;
+  for (const table of [pricing, DEFAULT_PRICES]) {
+    for (const [key, price] of Object.entries(table)) {
+      if (name.startsWith(key) && (best === null || key.length > best.length)) {
+        best = key;
+        bestPrice = price;
+      }
+    }
+  }
+  return bestPrice;
+}
+
+/** Cost in USD of one answer, or null when the model has no known price. */
+export function costOf(pricing: Config['pricing'], model: string, usage: Usage): number | null {
+  const price = priceOf(pricing, model);
+  if (!price) return null;
+  const prompt = usage.prompt_tokens ?? 0;
+  const completion = usage.completion_tokens ?? 0;
+  return roundUsd((prompt / 1000) * price.input_per_1k + (completion / 1000) * price.output_per_1k);
+}
+
+export function roundUsd(value: number): number {
+  return Math.round(value * 1e8) / 1e8;
+}
+
+/**
+ * The `_proxy_info` extras of a JSON answer: its cost, also noted for the request's log line.
+ * Undefined when the answer has no usage or its model no price.
+ */
+export function costInfo(request: FastifyRequest, config: Config, outcome: DispatchResult<JsonResult>): { cost_usd: number } | undefined {
+  const usage = outcome.value.data.usage as Usage | undefined;
+  if (!usage || typeof usage !== 'object') return undefined;
+  const cost = costOf(config.pricing, outcome.model, usage);
+  if (cost === null) return undefined;
+  request.proxy.extra.cost_usd = cost;
+  return { cost_usd: cost };
+}
+
+// Token counting for streams without a usage chunk: cl100k_base, loaded on the first stream so a
+// proxy that never streams never pays for the tables.
+interface Encoder {
+  encode(text: string): number[];
+}
+let encoder: Encoder | null = null;
+let loading: Promise<void> | null = null;
+
+export function loadTokenizer(): Promise<void> {
+  loading ??= import('js-tiktoken').then(({ getEncoding }) => {
+    encoder = getEncoding('cl100k_base');
+  });
+  return loading;
+}
+
+export function countTokens(text: string): number {
+  if (!text) return 0;
+  return encoder ? encoder.encode(text).length : Math.ceil(text.length / 4);
+}
+
+/** Counts prompt tokens of a request body the way OpenAI bills chat messages (content plus ~4 per message). */
+export function countPromptTokens(body: Record<string, unknown>): number {
+  if (Array.isArray(body.messages)) {
+    let total = 3;
+    for (const message of body.messages as Array<Record<string, unknown>>) {
+      total += 4 + countTokens(contentText(message?.content));
+    }
+    return total;
+  }
+  const prompt = body.prompt ?? body.input;
+  if (typeof prompt === 'string') return countTokens(prompt);
+  if (Array.isArray(prompt)) return prompt.reduce<number>((sum, item) => sum + (typeof item === 'string' ? countTokens(item) : 0), 0);
+  return 0;
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content.map((part) => (typeof (part as { text?: unknown })?.text === 'string' ? (part as { text: string }).text : '')).join('');
+  }
+  return '';
+}
+
+/** Collects the text of a chat or completions stream, for counting when the provider sends no usage. */
+export class StreamText {
+  private readonly parts: string[] = [];
+
+  add(chunk: string): void {
+    if (!chunk.includes('"content"') && !chunk.includes('"text"')) return;
+    try {
+      const parsed = JSON.parse(chunk) as { choices?: Array<{ delta?: { content?: unknown }; text?: unknown }> };
+      for (const choice of parsed.choices ?? []) {
+        const text = choice.delta?.content ?? choice.text;
+        if (typeof text === 'string') this.parts.push(text);
+      }
+    } catch {
+      // a chunk we cannot read adds nothing we can count
+    }
+  }
+
+  tokens(): number {
+    return countTokens(this.parts.join(''));
+  }
+}
+
+export interface UsageTotals {
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cost_usd: number;
+}
+
+const emptyTotals = (): UsageTotals => ({ requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 });
+
+/** Running totals per provider, model and API key (by the first 16 hex digits of its SHA-256). */
+export class UsageLedger {
+  readonly byProvider = new Map<string, UsageTotals>();
+  readonly byModel = new Map<string, UsageTotals>();
+  readonly byKey = new Map<string, UsageTotals>();
+  /** Keys tracked individually; beyond this, usage is added under `other` so memory stays bounded. */
+  private static readonly MAX_ENTRIES = 10_000;
+
+  record(provider: string, model: string, keyHash: string | null, usage: Usage, cost: number | null): void {
+    const key = keyHash ? keyHash.slice(0, 16) : 'anonymous';
+    for (const [map, name] of [
+      [this.byProvider, provider],
+      [this.byModel, model],
+      [this.byKey, key],
+    ] as const) {
+      const slot = map.has(name) || map.size < UsageLedger.MAX_ENTRIES ? name : 'other';
+      let totals = map.get(slot);
+      if (!totals) map.set(slot, (totals = emptyTotals()));
+      totals.requests++;
+      totals.prompt_tokens += usage.prompt_tokens ?? 0;
+      totals.completion_tokens += usage.completion_tokens ?? 0;
+      totals.total_tokens += usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0);
+      if (cost !== null) totals.cost_usd = roundUsd(totals.cost_usd + cost);
+    }
+  }
+
+  snapshot(): Record<'by_provider' | 'by_model' | 'by_api_key', Record<string, UsageTotals>> {
+    return {
+      by_provider: Object.fromEntries(this.byProvider),
+      by_model: Object.fromEntries(this.byModel),
+      by_api_key: Object.fromEntries(this.byKey),
+    };
+  }
+}

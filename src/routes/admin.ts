@@ -1,0 +1,70 @@
+// Management API (admin keys only): config reload and status, alerts and alert rules; the provider
+// model endpoints live in provider-models.ts and are registered from here.
+import type { FastifyInstance } from 'fastify';
+import type { ReloadResult } from '../config/watch.js';
+import { ProxyError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import providerModelRoutes from './provider-models.js';
+
+const ADMIN = { config: { auth: 'admin' as const } };
+const SEVERITIES = new Set(['info', 'warning', 'error', 'critical']);
+const STATUSES = new Set(['active', 'acknowledged', 'resolved']);
+
+export default async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
+  const { runtime } = opts;
+  const { reloader, alerts } = app.observability;
+
+  app.post('/v1/config/reload', ADMIN, async (_request, reply) => {
+    const result = (runtime.reload?.('api') ?? reloader.reload('api')) as ReloadResult;
+    return reply.code(result.success ? 200 : 400).send(result);
+  });
+
+  app.get('/v1/config/status', ADMIN, async () => {
+    const loaded = runtime.loaded;
+    const cache = (runtime as unknown as { cacheStats?: () => unknown }).cacheStats?.() ?? null;
+    return {
+      status: reloader.lastErrors.length ? 'error' : 'loaded',
+      last_loaded: reloader.lastLoaded.toISOString(),
+      load_time_ms: reloader.loadTimeMs,
+      file_size_bytes: loaded.fileSizeBytes,
+      config_files: loaded.files,
+      config_version: reloader.version,
+      providers_configured: runtime.config.providers.length,
+      providers_enabled: runtime.handles.filter((h) => h.adapter).length,
+      validation_errors: reloader.lastErrors,
+      watching: runtime.config.hot_reload.enabled,
+      last_reload: reloader.lastResult,
+      cache_status: { enabled: runtime.config.caching.enabled, backend: runtime.config.redis.url ? 'redis' : 'memory', stats: cache },
+    };
+  });
+
+  app.get('/v1/alerts', ADMIN, async (request) => {
+    const { severity, status } = request.query as { severity?: string; status?: string };
+    if (severity && !SEVERITIES.has(severity)) throw new ProxyError('invalid_request', `severity must be one of ${[...SEVERITIES].join(', ')}`, 'severity');
+    if (status && !STATUSES.has(status)) throw new ProxyError('invalid_request', `status must be one of ${[...STATUSES].join(', ')}`, 'status');
+    const data = alerts.list({ severity, status });
+    return { object: 'list', data, total: data.length, summary: alerts.summary() };
+  });
+
+  app.post('/v1/alerts/:id/acknowledge', ADMIN, async (request) => alerts.acknowledge((request.params as { id: string }).id));
+
+  app.get('/v1/rules', ADMIN, async () => {
+    const data = alerts.rules();
+    return { object: 'list', data, total: data.length };
+  });
+
+  app.post('/v1/rules', ADMIN, async (request, reply) => reply.code(201).send(await alerts.create(request.body)));
+
+  app.put('/v1/rules/:name', ADMIN, async (request) => {
+    if (!request.body || typeof request.body !== 'object' || Array.isArray(request.body)) throw new ProxyError('invalid_request', 'Rule must be a JSON object');
+    return alerts.update((request.params as { name: string }).name, request.body);
+  });
+
+  app.delete('/v1/rules/:name', ADMIN, async (request) => {
+    const { name } = request.params as { name: string };
+    await alerts.delete(name);
+    return { deleted: true, name };
+  });
+
+  await app.register(providerModelRoutes, { runtime });
+}

@@ -1,0 +1,101 @@
+// Per-provider upstream quotas: `providers[].rate_limit` requests per hour (every attempt counts, retries
+// included). An exhausted provider is skipped by the router, which moves to the next candidate. Counts
+// live in memory, or in Redis shared by every replica when `redis.url` is set; there, a replica that
+// loses the race for the last slot refuses the attempt before calling the upstream.
+import { ProviderError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { increment, memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
+import { sharedRedis } from '../state/redis.js';
+import type { RouterPolicy } from './router.js';
+
+export const QUOTA_WINDOW_MS = 3_600_000;
+
+interface Known {
+  count: number;
+  resetAt: number;
+}
+
+export class ProviderQuota implements RouterPolicy {
+  private readonly memory = memoryCounters(10_000);
+  private shared: { store: CounterStore } | null | undefined;
+  /** With Redis: the count as of this replica's last attempt (a stale view is corrected in wrap). */
+  private readonly known = new Map<string, Known>();
+
+  constructor(private readonly runtime: Runtime) {}
+
+  /** Requests per hour the provider may receive, or null when unlimited. */
+  limit(provider: string): number | null {
+    return this.runtime.router.resolver.provider(provider)?.config.rate_limit ?? null;
+  }
+
+  /** Requests counted in the current window and when it resets, as this replica knows them. */
+  usage(provider: string): { used: number; limit: number | null; resets_in_s: number | null } {
+    const known = this.current(provider);
+    return { used: known?.count ?? 0, limit: this.limit(provider), resets_in_s: known ? Math.ceil((known.resetAt - Date.now()) / 1000) : null };
+  }
+
+  skip(provider: string): string | null {
+    const limit = this.limit(provider);
+    if (limit === null) return null;
+    const known = this.current(provider);
+    if (!known || known.count < limit) return null;
+    return `hourly quota of ${limit} requests used (resets in ${Math.ceil((known.resetAt - Date.now()) / 1000)}s)`;
+  }
+
+  async wrap<T>(provider: string, attempt: () => Promise<T>): Promise<T> {
+    const limit = this.limit(provider);
+    if (limit === null) return attempt();
+    const redis = this.redisStore();
+    let counted: { current: number; ttl: number };
+    if (redis) {
+      try {
+        counted = await increment(redis, `quota:${provider}`, QUOTA_WINDOW_MS, limit);
+      } catch (error) {
+        // Redis away: count in this process so the quota still holds per replica.
+        sharedRedis(this.runtime)?.report('provider_quota', error);
+        counted = await increment(this.memory, provider, QUOTA_WINDOW_MS, limit);
+      }
+    } else {
+      counted = await increment(this.memory, provider, QUOTA_WINDOW_MS, limit);
+    }
+    this.known.set(provider, { count: counted.current, resetAt: Date.now() + counted.ttl });
+    if (counted.current > limit) {
+      throw new ProviderError({
+        provider,
+        status: null,
+        kind: 'rate_limited_locally',
+        // Retryable so the router moves on; an infinite wait is beyond what it will hold a client for,
+        // so it goes to the next candidate instead of retrying this one.
+        retryable: true,
+        retryAfterMs: Number.POSITIVE_INFINITY,
+        message: `${provider}: hourly quota of ${limit} requests used`,
+      });
+    }
+    return attempt();
+  }
+
+  private current(provider: string): Known | undefined {
+    if (!this.redisStore()) {
+      // The in-memory store answers synchronously: exact, even between concurrent requests.
+      let read: Known | undefined;
+      this.memory.read(provider, (_error, result) => {
+        if (result && result.current > 0) read = { count: result.current, resetAt: Date.now() + result.ttl };
+      }, QUOTA_WINDOW_MS, 0);
+      return read;
+    }
+    const known = this.known.get(provider);
+    if (known && known.resetAt <= Date.now()) {
+      this.known.delete(provider);
+      return undefined;
+    }
+    return known;
+  }
+
+  private redisStore(): CounterStore | null {
+    if (this.shared === undefined) {
+      const shared = sharedRedis(this.runtime);
+      this.shared = shared ? { store: redisCounters(shared.client, shared.key('')) } : null;
+    }
+    return this.shared?.store ?? null;
+  }
+}

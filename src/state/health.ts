@@ -1,0 +1,20 @@
+// What /health says about traffic control: the shared-state store (memory, or Redis and whether it is
+// reachable), how rate limiting behaves when it is not, and the response cache's counters.
+import type { CacheStats } from '../cache/response-cache.js';
+import type { Runtime } from '../runtime.js';
+import { storeStatus, type StoreStatus } from './redis.js';
+
+export interface TrafficHealth {
+  store: StoreStatus;
+  rate_limit: { enabled: boolean; on_store_error: 'open' | 'closed' };
+  cache: CacheStats;
+}
+
+export async function trafficHealth(runtime: Runtime): Promise<TrafficHealth> {
+  const { rate_limit: limits } = runtime.config;
+  return {
+    store: storeStatus(runtime),
+    rate_limit: { enabled: limits.enabled, on_store_error: limits.on_store_error },
+    cache: await runtime.cache.stats(),
+  };
+}

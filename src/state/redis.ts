@@ -1,0 +1,130 @@
+// The one Redis connection of a running proxy, shared by rate-limit counters, the response cache and
+// provider quotas; created on first use from `redis.url` (changing the URL needs a restart). Commands
+// fail fast while Redis is away, so callers can fail open or closed; failures are logged at most once
+// per interval per component and reported on /health.
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Runtime } from '../runtime.js';
+
+/** Failures of one component are logged at most once per this interval (the rest are counted). */
+export const ERROR_LOG_INTERVAL_MS = 30_000;
+
+export interface StoreStatus {
+  backend: 'memory' | 'redis';
+  /** memory: always 'ok'; redis: 'ok' when connected, else 'connecting' or 'down'. */
+  status: 'ok' | 'connecting' | 'down';
+  errors: number;
+  last_error: string | null;
+  last_error_at: string | null;
+}
+
+export class SharedRedis {
+  readonly client: Redis;
+  /** `redis.key_prefix`; every key this proxy writes starts with it. */
+  readonly prefix: string;
+  private errors = 0;
+  private lastError: string | null = null;
+  private lastErrorAt: number | null = null;
+  private readonly lastLogged = new Map<string, number>();
+  private closed = false;
+
+  constructor(
+    url: string,
+    prefix: string,
+    commandTimeoutMs: number,
+    private readonly logger: Logger,
+  ) {
+    this.prefix = prefix;
+    this.client = new Redis(url, {
+      // Fail fast instead of queueing while disconnected: a request must not wait for Redis to return.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: commandTimeoutMs,
+      connectTimeout: Math.max(1000, commandTimeoutMs * 4),
+      // Commands issued in the same tick (the limiters of one request) travel in one round trip.
+      enableAutoPipelining: true,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    });
+    this.client.on('error', (error: Error) => this.report('redis', error));
+    this.client.on('ready', () => {
+      if (this.lastLogged.size > 0) this.logger.info({ component: 'redis' }, 'Redis connection (re)established');
+      this.lastLogged.clear();
+    });
+  }
+
+  /** Resolves once connected, or after `timeoutMs` (callers then run degraded until it connects). */
+  async ready(timeoutMs: number): Promise<boolean> {
+    if (this.client.status === 'ready') return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.client.on('ready', onReady);
+    });
+  }
+
+  get connected(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
+  }
+
+  /** Records a failure; logs it unless this component already logged one within the interval. */
+  report(component: string, error: unknown): void {
+    if (this.closed) return;
+    this.errors++;
+    this.lastError = `${component}: ${error instanceof Error ? error.message : String(error)}`;
+    this.lastErrorAt = Date.now();
+    const now = Date.now();
+    const last = this.lastLogged.get(component);
+    if (last !== undefined && now - last < ERROR_LOG_INTERVAL_MS) return;
+    this.lastLogged.set(component, now);
+    this.logger.warn({ component, err_message: this.lastError, errors_total: this.errors }, 'Redis unavailable: degrading (see rate_limit.on_store_error; the cache fails open)');
+  }
+
+  status(): StoreStatus {
+    const s = this.client.status;
+    return {
+      backend: 'redis',
+      status: s === 'ready' ? 'ok' : s === 'connecting' || s === 'connect' || s === 'wait' ? 'connecting' : 'down',
+      errors: this.errors,
+      last_error: this.lastError,
+      last_error_at: this.lastErrorAt === null ? null : new Date(this.lastErrorAt).toISOString(),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
+
+const connections = new WeakMap<Runtime, SharedRedis | null>();
+
+/** The runtime's Redis connection, or null when `redis.url` was not set when it was first asked for. */
+export function sharedRedis(runtime: Runtime): SharedRedis | null {
+  let shared = connections.get(runtime);
+  if (shared !== undefined) return shared;
+  const { url, key_prefix: prefix, command_timeout_ms: timeout } = runtime.config.redis;
+  shared = url ? new SharedRedis(url, prefix, timeout, runtime.logger.child({ component: 'redis' })) : null;
+  connections.set(runtime, shared);
+  if (shared) {
+    const connection = shared;
+    runtime.onClose(() => connection.close());
+  }
+  return shared;
+}
+
+/** What /health shows for the shared state store. */
+export function storeStatus(runtime: Runtime): StoreStatus {
+  const shared = connections.get(runtime) ?? (runtime.config.redis.url ? sharedRedis(runtime) : null);
+  if (!shared) return { backend: 'memory', status: 'ok', errors: 0, last_error: null, last_error_at: null };
+  return shared.status();
+}

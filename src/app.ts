@@ -8,6 +8,8 @@ import authPlugin from './server/auth.js';
 import bodyPlugin from './server/body.js';
 import corsPlugin from './server/cors.js';
 import errorsPlugin from './server/errors.js';
+import ipAccessPlugin from './server/ip-access.js';
+import rateLimitPlugin from './server/rate-limit.js';
 import requestContextPlugin from './server/request-context.js';
 import observabilityPlugin from './observability/plugin.js';
 import adminRoutes from './routes/admin.js';
@@ -15,6 +17,7 @@ import metricsRoutes from './routes/metrics.js';
 import healthRoutes from './routes/health.js';
 import modelRoutes from './routes/models.js';
 import openaiRoutes from './routes/openai.js';
+import statusRoutes from './routes/status.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -41,14 +44,21 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   await app.register(bodyPlugin);
   await app.register(corsPlugin, { server });
+  await app.register(ipAccessPlugin, { runtime });
   await app.register(authPlugin, { runtime });
+  await app.register(rateLimitPlugin, { runtime });
 
   await app.register(openaiRoutes, { runtime });
   await app.register(modelRoutes, { runtime });
   await app.register(healthRoutes, { runtime });
+  await app.register(statusRoutes, { runtime });
   await app.register(metricsRoutes, { runtime });
   await app.register(adminRoutes, { runtime });
 
+  // Background health checks run only in a listening server (first one interval after start).
+  app.addHook('onListen', async () => {
+    runtime.resilience.health.start();
+  });
   app.addHook('onClose', async () => {
     await runtime.close();
   });

@@ -6,6 +6,9 @@ import type { LoadedConfig } from './config/load.js';
 import type { Config, ProviderConfig } from './config/schema.js';
 import { providerKind } from './providers/registry.js';
 import type { ProviderHandle } from './routing/candidates.js';
+import { ResponseCache } from './cache/response-cache.js';
+import { installResilience, type Resilience } from './routing/resilience.js';
+import { ProviderQuota } from './routing/quota.js';
 import { Router, type RouterPolicy } from './routing/router.js';
 import { Upstream } from './upstream/pools.js';
 
@@ -39,6 +42,14 @@ export class Runtime {
   alertSummary?: () => { active: number; critical: number; warning: number };
   /** Health monitors report each check here (llm_proxy_health_checks_total). */
   onHealthCheck?: (provider: string, result: 'success' | 'failure') => void;
+  /** Caches POST /cache/clear empties, by name (health checks, summaries, responses). */
+  readonly caches = new Map<string, () => Promise<void> | void>();
+  /** Circuit breakers, health monitor and chaos policies (routing/resilience.ts). */
+  readonly resilience: Resilience;
+  /** The response cache (src/cache/): `clear()` and `stats()` for /cache/clear, /health and metrics. */
+  readonly cache: ResponseCache;
+  /** Per-provider hourly upstream quotas (`providers[].rate_limit`), a router policy. */
+  readonly quota: ProviderQuota;
   private readonly closers: Array<() => Promise<void> | void> = [];
 
   constructor(options: RuntimeOptions) {
@@ -48,6 +59,11 @@ export class Runtime {
     this.config = options.loaded.config;
     this.handles = buildProviders(this.config, this.env, this.logger);
     this.router = new Router(this.handles, this.config, this.policies, this.logger);
+    this.resilience = installResilience(this);
+    this.cache = new ResponseCache(this);
+    this.caches.set('responses', async () => void (await this.cache.clear()));
+    this.quota = new ProviderQuota(this);
+    this.policies.push(this.quota);
   }
 
   provider(name: string): ProviderHandle | undefined {
@@ -79,12 +95,12 @@ export function buildProviders(config: Config, env: Env, logger: Logger): Provid
   const handles = config.providers.map((provider) => buildProvider(provider, config, env, logger));
   const off = handles.filter((h) => !h.adapter);
   if (off.length > 0) {
+    const none = off.length === handles.length ? 'No provider is enabled, requests will fail until one is. ' : '';
     logger.warn(
       { disabled: Object.fromEntries(off.map((h) => [h.config.name, h.disabledReason])) },
-      `Providers disabled: ${off.map((h) => `${h.config.name} (${h.disabledReason})`).join(', ')}`,
+      `${none}Providers disabled: ${off.map((h) => `${h.config.name} (${h.disabledReason})`).join(', ')}`,
     );
   }
-  if (off.length === handles.length) logger.warn('No provider is enabled: requests will fail until one is configured');
   return handles;
 }
 

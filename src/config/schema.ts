@@ -1,5 +1,6 @@
 // The configuration contract (DESIGN.md §3): the single source of truth. Every type the rest of the
 // code uses for configuration is inferred from these schemas.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export const PROVIDER_TYPES = [
@@ -75,7 +76,32 @@ const breakerSettings = z.object({
   rolling_window: seconds.default(60),
 });
 
-const cidr = z.string().min(1);
+/** One injected fault (chaos_engineering.faults[]): what, how often, on which providers. */
+export const chaosFaultSchema = z.object({
+  type: oneOf(['delay', 'error', 'timeout', 'rate_limit', 'network_failure'] as const),
+  probability: z.number().min(0).max(1),
+  /** Provider name or glob ("*" = every provider). */
+  target: z.string().min(1).default('*'),
+  enabled: z.boolean().default(true),
+  /** delay: how long to hold the attempt; timeout: how long before failing (default: the attempt's own timeout). */
+  duration_ms: z.number().int().min(0).optional(),
+  /** error: the HTTP status to fail with. */
+  error_code: z.number().int().min(400).max(599).default(500),
+  error_message: z.string().default('Injected fault (chaos engineering)'),
+  /** rate_limit: the Retry-After to report, in seconds. */
+  retry_after: z.number().min(0).optional(),
+});
+
+const cidr = z.string().refine(
+  (value) => {
+    const [address, prefix, extra] = value.split('/');
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined) return false;
+    if (prefix === undefined) return true;
+    return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  },
+  { error: (issue) => `'${String(issue.input)}' is not an IP address or CIDR range` },
+);
 
 /** An alert rule, from `alerting.rules` or created through /v1/rules. */
 export const alertRuleSchema = z
@@ -171,7 +197,12 @@ export const configSchema = z
       })
       .prefault({}),
     redis: z
-      .object({ url: z.string().nullable().default(null), key_prefix: z.string().default('llm-proxy:') })
+      .object({
+        url: z.string().nullable().default(null),
+        key_prefix: z.string().default('llm-proxy:'),
+        /** A Redis command slower than this fails (and the caller degrades) instead of holding the request. */
+        command_timeout_ms: z.number().int().positive().default(500),
+      })
       .prefault({}),
     condensation: z
       .object({
@@ -228,6 +259,14 @@ export const configSchema = z
         interval: seconds.default(60),
         timeout: seconds.default(10),
         unhealthy_threshold: z.number().int().positive().default(3),
+        /** Sliding window of live traffic that passive health looks at. */
+        window: seconds.default(300),
+        /** Live attempts needed in the window before passive health judges a provider. */
+        min_samples: z.number().int().positive().default(5),
+        /** Share of provider-side failures in the window that makes a provider degraded. */
+        degraded_error_rate: z.number().min(0).max(1).default(0.2),
+        /** Mean latency in seconds (of successful attempts in the window) that makes a provider degraded. */
+        degraded_latency: seconds.default(10),
       })
       .prefault({}),
     metrics: z
@@ -274,7 +313,7 @@ export const configSchema = z
       .object({
         enabled: z.boolean().default(false),
         excluded_endpoints: z.array(z.string()).default([]),
-        faults: z.array(z.record(z.string(), z.unknown())).default([]),
+        faults: z.array(chaosFaultSchema).default([]),
       })
       .prefault({}),
   })
@@ -310,6 +349,7 @@ export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 export type BreakerSettings = z.infer<typeof breakerSettings>;
 export type AlertRule = z.infer<typeof alertRuleSchema>;
+export type ChaosFault = z.infer<typeof chaosFaultSchema>;
 
 /** Turns zod issues into `path: message` lines, the format operators see at start and reload. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {

@@ -1,6 +1,13 @@
 // Kubernetes probes and the health summary. Liveness answers while the event loop does; readiness
 // needs a loaded config and at least one provider able to serve, and fails during shutdown drain.
+//
+// health_score (0–100) = round(100 × (healthy + ½ × degraded) / enabled providers); 0 with none.
+// status: "unhealthy" when not ready (draining, or no enabled provider short of unhealthy),
+// "healthy" when the score is 100, otherwise "degraded".
 import type { FastifyInstance } from 'fastify';
+import { systemStats } from '../observability/system-stats.js';
+import { trafficHealth } from '../state/health.js';
+import { providerStatus } from './models.js';
 import type { Runtime } from '../runtime.js';
 
 export function readiness(runtime: Runtime): { ready: boolean; reason: string | null } {
@@ -8,6 +15,37 @@ export function readiness(runtime: Runtime): { ready: boolean; reason: string | 
   const serving = runtime.handles.filter((h) => h.adapter && runtime.status?.(h.config.name) !== 'unhealthy');
   if (serving.length === 0) return { ready: false, reason: 'no provider can serve' };
   return { ready: true, reason: null };
+}
+
+export interface ProviderCounts {
+  total: number;
+  enabled: number;
+  healthy: number;
+  degraded: number;
+  unhealthy: number;
+  disabled: number;
+}
+
+export interface HealthSummary {
+  status: 'healthy' | 'degraded' | 'unhealthy';
+  health_score: number;
+  ready: boolean;
+  reason: string | null;
+  providers: ProviderCounts;
+}
+
+export function healthSummary(runtime: Runtime): HealthSummary {
+  const counts: ProviderCounts = { total: runtime.handles.length, enabled: 0, healthy: 0, degraded: 0, unhealthy: 0, disabled: 0 };
+  for (const handle of runtime.handles) {
+    const status = providerStatus(runtime, handle);
+    if (handle.adapter) counts.enabled++;
+    if (status === 'degraded' || status === 'unhealthy' || status === 'disabled') counts[status]++;
+    else counts.healthy++;
+  }
+  const score = counts.enabled === 0 ? 0 : Math.round((100 * (counts.healthy + counts.degraded / 2)) / counts.enabled);
+  const { ready, reason } = readiness(runtime);
+  const status = !ready ? 'unhealthy' : score === 100 ? 'healthy' : 'degraded';
+  return { status, health_score: score, ready, reason, providers: counts };
 }
 
 export default async function healthRoutes(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
@@ -21,15 +59,23 @@ export default async function healthRoutes(app: FastifyInstance, opts: { runtime
   });
 
   app.get('/health', async () => {
-    const enabled = runtime.handles.filter((h) => h.adapter).length;
-    const { ready } = readiness(runtime);
+    const started = performance.now();
+    const summary = healthSummary(runtime);
+    const system = await systemStats();
     return {
-      status: ready ? 'healthy' : 'unhealthy',
+      status: summary.status,
+      health_score: summary.health_score,
+      ready: summary.ready,
+      reason: summary.reason,
       timestamp: new Date().toISOString(),
+      response_time: Math.round((performance.now() - started) * 1000) / 1e6,
       version: runtime.config.app.version,
       uptime: (Date.now() - runtime.startedAt) / 1000,
-      providers: { total: runtime.handles.length, enabled, disabled: runtime.handles.length - enabled },
+      providers: summary.providers,
+      health_checks: { running: runtime.resilience.health.running, interval: runtime.config.health_check.interval },
+      system,
       alerts: runtime.alertSummary?.() ?? { active: 0, critical: 0, warning: 0 },
+      traffic: await trafficHealth(runtime),
     };
   });
 }

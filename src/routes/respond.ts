@@ -63,6 +63,7 @@ export function sendJsonResult(request: FastifyRequest, reply: FastifyReply, out
     attempt_number: outcome.attempts,
     response_time: Math.round(responseTime * 1e6) / 1e6,
     request_id: request.id,
+    ...(request.proxy.extra.condensed !== undefined && { condensed: request.proxy.extra.condensed }),
     ...info.extra,
   };
   if (raw) return reply.send(spliceMember(raw, '_proxy_info', JSON.stringify(proxyInfo)));

@@ -76,6 +76,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // SIGHUP: re-read the configuration; an invalid one is logged and the running one keeps serving.
+  process.on('SIGHUP', () => {
+    try {
+      runtime.reload?.('SIGHUP');
+    } catch (error) {
+      logger.error({ err: error }, 'configuration reload failed');
+    }
+  });
 }
 
 function runPrimary(workers: number, logger: ReturnType<typeof createLogger>): void {
@@ -95,6 +103,9 @@ function runPrimary(workers: number, logger: ReturnType<typeof createLogger>): v
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+  });
   logger.info({ workers }, 'started cluster workers');
 }
 

@@ -68,11 +68,24 @@ export class ConfigReloader {
   lastResult: ReloadResult | null = null;
   private watcher: FSWatcher | null = null;
   private debounce: NodeJS.Timeout | null = null;
+  /**
+   * Restart-only values as the files last said them. Compared with the files (not the running
+   * config), so CLI overrides such as --port are not reported as changes on every reload.
+   */
+  private fileValues: unknown[];
 
   constructor(
     private readonly runtime: Runtime,
     private readonly options: ReloaderOptions = {},
-  ) {}
+  ) {
+    let fromFiles = runtime.config;
+    try {
+      fromFiles = loadConfig({ file: this.configFile, env: runtime.env }).config;
+    } catch {
+      // the file changed or vanished since start: compare with the running configuration
+    }
+    this.fileValues = RESTART_ONLY.map(([, read]) => read(fromFiles));
+  }
 
   /** The file the running configuration came from (its base file). */
   get configFile(): string | undefined {
@@ -98,11 +111,12 @@ export class ConfigReloader {
     }
     const before = this.runtime.config;
     const restartRequired: string[] = [];
-    for (const [name, read, keep] of RESTART_ONLY) {
-      if (isDeepStrictEqual(read(before), read(loaded.config))) continue;
-      restartRequired.push(name);
+    const fileValues = RESTART_ONLY.map(([, read]) => read(loaded.config));
+    RESTART_ONLY.forEach(([name, read, keep], index) => {
+      if (!isDeepStrictEqual(this.fileValues[index], fileValues[index])) restartRequired.push(name);
       keep(loaded.config, read(before));
-    }
+    });
+    this.fileValues = fileValues;
     const changes = describeChanges(before, loaded.config);
     this.lastErrors = [];
     this.lastLoaded = new Date();

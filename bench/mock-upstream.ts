@@ -47,7 +47,8 @@ const streamChunks = [
   'data: [DONE]\n\n',
 ].map((text) => Buffer.from(text));
 
-const embedding = Array.from({ length: 64 }, (_, i) => Math.round(Math.sin(i) * 1e6) / 1e6);
+// 1536 dimensions, like text-embedding-3-small: an 18 KB answer a proxy has to move (and parse).
+const embedding = Array.from({ length: 1536 }, (_, i) => Math.round(Math.sin(i) * 1e8) / 1e8);
 const embeddingsJson = Buffer.from(
   JSON.stringify({
     object: 'list',

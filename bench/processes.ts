@@ -1,7 +1,7 @@
 // Child processes of the benchmark: each pinned to one core with taskset, started and awaited until it
 // answers, its RSS sampled from /proc while it runs, and stopped by its own pid.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -132,4 +132,65 @@ export async function stop(proc: Pinned, graceMs = 5_000): Promise<void> {
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU time (in clock ticks) used by the whole machine and by the given pids, from /proc. */
+export function cpuTicks(pids: readonly number[]): { busy: number; mine: number; at: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const busy = fields.reduce((a, b) => a + b, 0) - idle;
+  let mine = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      mine += Number(rest[11]) + Number(rest[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      // gone
+    }
+  }
+  return { busy, mine, at: performance.now() };
+}
+
+/** Cores' worth of CPU that processes other than `pids` used between two snapshots. */
+export function foreignCores(before: ReturnType<typeof cpuTicks>, after: ReturnType<typeof cpuTicks>): number {
+  const seconds = (after.at - before.at) / 1000;
+  if (seconds <= 0) return 0;
+  return Math.max(0, after.busy - before.busy - (after.mine - before.mine)) / CLOCK_TICKS / seconds;
+}
+
+/**
+ * Waits until other processes use less than `maxCores` of CPU over a `windowMs` window, for at most
+ * `timeoutMs`; a shared machine's background work would otherwise land in the figures. Returns the
+ * last measured foreign load.
+ */
+export async function waitForQuiet(pids: readonly number[], maxCores: number, timeoutMs: number, windowMs = 500): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const before = cpuTicks(pids);
+    await new Promise((r) => setTimeout(r, windowMs));
+    const load = foreignCores(before, cpuTicks(pids));
+    if (load < maxCores || Date.now() >= deadline) return load;
+  }
+}
+
+/** `root` and every process below it (tsx starts an esbuild helper beside each node process). */
+export function processTree(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  }
+  return tree;
 }

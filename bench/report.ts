@@ -13,6 +13,10 @@ export interface Sample {
   scenario: Scenario;
   max?: MaxResult;
   rate?: RateResult;
+  /** Cores' worth of CPU used by other processes on the machine during the run (noise). */
+  foreignCores: number;
+  /** Runs made before this one was kept (noisy runs are repeated). */
+  tries: number;
 }
 
 export const BASE_TARGETS = ['direct', 'minimal', 'llm-proxy'] as const;

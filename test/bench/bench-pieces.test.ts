@@ -1,0 +1,84 @@
+// The benchmark's own parts: the mock upstream answers in OpenAI's format, the floor proxy forwards
+// bytes both ways (streams included), and the fixed-rate client counts and times what it sends.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pool } from 'undici';
+import { createMinimalProxy } from '../../bench/minimal-proxy.js';
+import { createMockUpstream } from '../../bench/mock-upstream.js';
+import { distribution, runAtRate } from '../../bench/rate-client.js';
+
+const listen = (server: Server) =>
+  new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+
+const chat = { model: 'bench-model', messages: [{ role: 'user', content: 'hi' }] };
+const post = (url: string, path: string, body: unknown) =>
+  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('bench pieces', () => {
+  let mock: Server;
+  let floor: { server: Server; pool: Pool };
+  let mockUrl: string;
+  let floorUrl: string;
+
+  beforeAll(async () => {
+    mock = createMockUpstream();
+    mockUrl = await listen(mock);
+    floor = createMinimalProxy(mockUrl);
+    floorUrl = await listen(floor.server);
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => floor.server.close(r));
+    await floor.pool.close();
+    await new Promise((r) => mock.close(r));
+  });
+
+  it('mock answers chat, streamed chat and embeddings in the OpenAI format', async () => {
+    const json = (await (await post(mockUrl, '/v1/chat/completions', chat)).json()) as { choices: Array<{ message: { content: string } }> };
+    expect(json.choices[0].message.content).toMatch(/Hello/);
+    const stream = await post(mockUrl, '/v1/chat/completions', { ...chat, stream: true });
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    const text = await stream.text();
+    expect(text.trim().endsWith('data: [DONE]')).toBe(true);
+    expect(text.match(/^data: /gm)?.length).toBe(6);
+    const emb = (await (await post(mockUrl, '/v1/embeddings', { model: 'bench-embedding', input: 'x' })).json()) as { data: Array<{ embedding: number[] }> };
+    expect(emb.data[0].embedding).toHaveLength(1536);
+    expect((await post(mockUrl, '/v1/unknown', {})).status).toBe(404);
+  });
+
+  it('the floor proxy forwards method, path and body, and returns the same bytes', async () => {
+    for (const [path, body] of [
+      ['/v1/chat/completions', chat],
+      ['/v1/chat/completions', { ...chat, stream: true }],
+      ['/v1/embeddings', { model: 'bench-embedding', input: 'x' }],
+    ] as const) {
+      const direct = await post(mockUrl, path, body);
+      const viaFloor = await post(floorUrl, path, body);
+      expect(viaFloor.status).toBe(direct.status);
+      expect(viaFloor.headers.get('content-type')).toBe(direct.headers.get('content-type'));
+      expect(await viaFloor.text()).toBe(await direct.text());
+    }
+    expect((await post(floorUrl, '/v1/nothing-here', {})).status).toBe(404);
+  });
+
+  it('the fixed-rate client sends the scheduled number of requests and times each', async () => {
+    const result = await runAtRate({ url: floorUrl, path: '/v1/chat/completions', body: JSON.stringify(chat), headers: {}, rate: 100, durationMs: 200 });
+    expect(result.sent).toBe(20);
+    expect(result.ok).toBe(20);
+    expect(result.non2xx + result.errors).toBe(0);
+    expect(result.ttfb.p50).toBeGreaterThan(0);
+    expect(result.total.p50).toBeGreaterThanOrEqual(result.ttfb.p50);
+    const failing = await runAtRate({ url: floorUrl, path: '/v1/missing', body: '{}', headers: {}, rate: 100, durationMs: 50 });
+    expect(failing.non2xx).toBe(failing.sent);
+    expect(Number.isNaN(failing.total.p50)).toBe(true);
+  });
+
+  it('percentiles come from the sorted samples', () => {
+    const d = distribution(Array.from({ length: 100 }, (_, i) => 100 - i));
+    expect(d.p50).toBe(50);
+    expect(d.p99).toBe(99);
+    expect(d.max).toBe(100);
+    expect(d.mean).toBe(50.5);
+  });
+});

@@ -9,6 +9,9 @@ import {
   imageRequestSchema,
 } from '../providers/canonical.js';
 import type { AttemptContext, ChunkStream, JsonResult, Operation, ProviderAdapter } from '../providers/types.js';
+import { planCache, serveCached } from '../cache/serve.js';
+import { applyModelOverrides } from '../routing/overrides.js';
+import { condensingRouter } from '../routing/condense.js';
 import type { Runtime } from '../runtime.js';
 import { costInfo } from '../observability/usage.js';
 import { clientSignal, openStream, sendJsonResult, validate, writeStream } from './respond.js';
@@ -60,6 +63,7 @@ export default async function openaiRoutes(app: FastifyInstance, opts: { runtime
   const register = <S extends z.ZodType>(s: Surface<S>) => {
     app.post(s.path, async (request: FastifyRequest, reply: FastifyReply) => {
       const body = validate(s.schema, request.body);
+      const changed = applyModelOverrides(body as Record<string, unknown> & { model: string }, runtime.config.model_overrides);
       const { model, stream } = body as { model: string; stream?: boolean | null };
       request.proxy.model = model;
       const options = {
@@ -67,10 +71,19 @@ export default async function openaiRoutes(app: FastifyInstance, opts: { runtime
         model,
         signal: clientSignal(reply),
         requestId: request.id,
-        rawBody: request.rawBody,
+        rawBody: changed ? undefined : request.rawBody,
         forwardHeaders: traceHeaders(request),
       };
-      const router = runtime.router;
+      const router = condensingRouter(runtime, request, reply, s.op, body);
+      const cachePlan = planCache(runtime, request, s.op, body as Record<string, unknown>);
+      if (cachePlan) {
+        const openCached = stream && s.stream;
+        return serveCached(cachePlan, request, reply, {
+          json: () => router.dispatch(options, (adapter, ctx) => s.json(adapter, body, ctx)),
+          stream: openCached ? () => router.dispatch(options, (adapter, ctx) => openStream(openCached(adapter, body, ctx))) : null,
+          info: (outcome) => costInfo(request, runtime.config, outcome),
+        });
+      }
       if (stream && s.stream) {
         const open = s.stream;
         const outcome = await router.dispatch(options, (adapter, ctx) => openStream(open(adapter, body, ctx)));

@@ -99,9 +99,12 @@ export class Condenser {
     const tokens = counter.request(body);
     const limit = limitHint ?? contextWindow(config, body.model);
     const threshold = config.condensation.truncation_threshold;
-    if (limit === null) return { target: Math.floor(tokens * threshold), limit, tokens, trigger };
+    const shrunk = Math.floor(tokens * threshold);
+    if (limit === null) return { target: shrunk, limit, tokens, trigger };
     const answer = Math.min(body.max_completion_tokens ?? body.max_tokens ?? 0, Math.floor(limit / 2));
-    return { target: Math.floor(limit * threshold) - answer, limit, tokens, trigger };
+    const fits = Math.floor(limit * threshold) - answer;
+    // Rejected by the upstream although our estimate fits: it counts differently, so shrink anyway.
+    return { target: trigger === 'context_length_error' ? Math.min(fits, shrunk) : fits, limit, tokens, trigger };
   }
 
   /** The smallest `model_overrides` model (that some provider serves) whose window fits the request. */

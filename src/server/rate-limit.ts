@@ -127,8 +127,8 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { runtime: Runtime })
     ]),
   ) as Record<Layer, ReturnType<FastifyInstance['createRateLimit']>>;
 
-  const shared = runtime.config.redis.url && (runtime.config.rate_limit.enabled || runtime.config.caching.enabled) ? sharedRedis(runtime) : null;
-  if (shared) await shared.ready(2000);
+  // Counters, cache and quotas share the connection: start serving once it is up (or has failed).
+  await sharedRedis(runtime)?.ready(2000);
 
   app.addHook('onRequest', async (request, reply) => {
     const config = runtime.config;

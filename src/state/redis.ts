@@ -53,18 +53,21 @@ export class SharedRedis {
     });
   }
 
-  /** Resolves once connected, or after `timeoutMs` (callers then run degraded until it connects). */
+  /** Resolves true once connected; false on the first connection error or after `timeoutMs` (callers then run degraded until it connects). */
   async ready(timeoutMs: number): Promise<boolean> {
     if (this.client.status === 'ready') return true;
     return new Promise<boolean>((resolve) => {
       const done = (ok: boolean) => {
         clearTimeout(timer);
         this.client.off('ready', onReady);
+        this.client.off('error', onError);
         resolve(ok);
       };
       const onReady = () => done(true);
+      const onError = () => done(false);
       const timer = setTimeout(() => done(false), timeoutMs);
       this.client.on('ready', onReady);
+      this.client.on('error', onError);
     });
   }
 

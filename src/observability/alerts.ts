@@ -74,11 +74,12 @@ export class AlertManager {
   private readonly alerts = new Map<string, Alert>();
   private readonly lastFired = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private running = false;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly config: () => Config,
-    private readonly snapshot: () => unknown,
+    private readonly snapshot: () => Promise<unknown> | unknown,
     private readonly logger: Logger,
     private readonly rulesFile: string,
   ) {
@@ -180,8 +181,8 @@ export class AlertManager {
   }
 
   /** One evaluation round; notifications are sent in the background and never block it. */
-  evaluate(now = Date.now()): void {
-    const snapshot = this.snapshot();
+  async evaluate(now = Date.now()): Promise<void> {
+    const snapshot = await this.snapshot();
     for (const rule of this.rules()) {
       const open = [...this.alerts.values()].find((a) => a.rule === rule.name && a.status !== 'resolved');
       const raw = readPath(snapshot, rule.metric_path);
@@ -246,23 +247,26 @@ export class AlertManager {
 
   /** Evaluates every `alerting.interval` seconds while `alerting.enabled` (both follow reloads). */
   start(): void {
-    const tick = () => {
-      const { enabled, interval } = this.config().alerting;
+    const tick = async () => {
+      const { enabled } = this.config().alerting;
       if (enabled) {
         try {
-          this.evaluate();
+          await this.evaluate();
         } catch (error) {
           this.logger.error({ err: error }, 'alert evaluation failed');
         }
       }
-      this.timer = setTimeout(tick, interval * 1000);
+      if (!this.running) return;
+      this.timer = setTimeout(() => void tick(), this.config().alerting.interval * 1000);
       this.timer.unref();
     };
-    this.timer = setTimeout(tick, this.config().alerting.interval * 1000);
+    this.running = true;
+    this.timer = setTimeout(() => void tick(), this.config().alerting.interval * 1000);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
+    this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.writing.catch(() => undefined);

@@ -21,7 +21,7 @@ import { costOf, countPromptTokens, loadTokenizer, StreamText, UsageLedger } fro
 export interface Observability {
   metrics: Metrics;
   ledger: UsageLedger;
-  snapshot(): MetricsSnapshot;
+  snapshot(): Promise<MetricsSnapshot>;
   alerts: AlertManager;
   reloader: ConfigReloader;
   selections: ModelSelections;

@@ -101,14 +101,16 @@ export interface MetricsSnapshot {
   system: { memory_percent: number; rss_bytes: number; heap_used_bytes: number; load_average_1m: number; uptime_seconds: number };
 }
 
-/** Cache statistics, when the response cache exposes them on the runtime. */
-function cacheStats(runtime: Runtime): Record<string, unknown> | null {
-  const holder = runtime as unknown as { cacheStats?: () => unknown; cache?: { stats?: () => unknown } };
-  const stats = holder.cacheStats?.() ?? holder.cache?.stats?.();
-  return stats && typeof stats === 'object' ? (stats as Record<string, unknown>) : null;
+/** Response cache statistics; a backend that cannot be read (Redis down) never fails the snapshot. */
+export async function cacheStats(runtime: Runtime): Promise<Record<string, unknown> | null> {
+  try {
+    return { ...(await runtime.cache.stats()) };
+  } catch {
+    return null;
+  }
 }
 
-export function metricsSnapshot(runtime: Runtime, stats: ProviderStats, ledger: UsageLedger, startedAt: number): MetricsSnapshot {
+export async function metricsSnapshot(runtime: Runtime, stats: ProviderStats, ledger: UsageLedger, startedAt: number): Promise<MetricsSnapshot> {
   const providers: Record<string, ProviderSnapshot> = {};
   let rateSum = 0;
   let withTraffic = 0;
@@ -156,7 +158,7 @@ export function metricsSnapshot(runtime: Runtime, stats: ProviderStats, ledger: 
       total_cost_usd: roundUsd(cost),
     },
     usage: ledger.snapshot(),
-    cache: cacheStats(runtime),
+    cache: await cacheStats(runtime),
     system: {
       memory_percent: round((100 * memory.rss) / totalmem()),
       rss_bytes: memory.rss,

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ReloadResult } from '../config/watch.js';
 import { ProxyError } from '../errors.js';
+import { cacheStats } from '../observability/provider-stats.js';
 import type { Runtime } from '../runtime.js';
 import providerModelRoutes from './provider-models.js';
 
@@ -21,7 +22,7 @@ export default async function adminRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get('/v1/config/status', ADMIN, async () => {
     const loaded = runtime.loaded;
-    const cache = (runtime as unknown as { cacheStats?: () => unknown }).cacheStats?.() ?? null;
+    const cache = await cacheStats(runtime);
     return {
       status: reloader.lastErrors.length ? 'error' : 'loaded',
       last_loaded: reloader.lastLoaded.toISOString(),
@@ -34,7 +35,7 @@ export default async function adminRoutes(app: FastifyInstance, opts: { runtime:
       validation_errors: reloader.lastErrors,
       watching: runtime.config.hot_reload.enabled,
       last_reload: reloader.lastResult,
-      cache_status: { enabled: runtime.config.caching.enabled, backend: runtime.config.redis.url ? 'redis' : 'memory', stats: cache },
+      cache_status: cache ?? { enabled: runtime.config.caching.enabled, error: 'cache backend unreadable' },
     };
   });
 

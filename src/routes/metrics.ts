@@ -41,7 +41,7 @@ export async function startMetricsServer(obs: Observability, host: string, port:
           const text = await obs.metrics.prometheus();
           res.writeHead(200, { 'content-type': obs.metrics.contentType }).end(text);
         } else if (req.method === 'GET' && path === '/metrics') {
-          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(obs.snapshot()));
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(await obs.snapshot()));
         } else {
           res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: { message: `Unknown route: ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'not_found' } }));
         }

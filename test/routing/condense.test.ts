@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { chatCompletion, chatStream, MockUpstream, type MockReply, type RecordedRequest } from '../support/mock-openai.js';
+import { chatCompletion, MockUpstream, type MockReply, type RecordedRequest } from '../support/mock-openai.js';
 import { mockProvider, startProxy, type TestProxy } from '../support/proxy.js';
 
 type Message = { role: string; content?: string | null; tool_calls?: Array<{ id: string; type: string; function: { name: string; arguments: string } }>; tool_call_id?: string };

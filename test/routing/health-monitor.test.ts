@@ -15,9 +15,9 @@ async function mock(name: string): Promise<MockUpstream> {
   return m;
 }
 
-async function json(path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, any> }> {
+async function json(path: string, init: RequestInit = {}) {
   const res = await fetch(`${proxy!.url}${path}`, init);
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: await res.json() };
 }
 
 const check = (provider?: string) => json(`/check${provider ? `?provider=${provider}` : ''}`, { method: 'POST' });

@@ -22,6 +22,7 @@ beforeAll(async () => {
   backup = await MockUpstream.start('backup');
   proxy = await startProxy({
     server: { body_limit_mb: 0.01 },
+    model_overrides: { 'gpt-4-small': { max_tokens: 55, temperature: 0.3 }, 'alias-model': { alias_for: 'gpt-4-small' } },
     providers: [
       mockProvider('primary', primary.url, { models: ['gpt-4o', 'text-embedding-3-small', 'dall-e-3', 'gpt-3.5-turbo-instruct'], api_key_env: 'PRIMARY_KEY' }),
       mockProvider('backup', backup.url, { models: ['gpt-4*', 'text-embedding-*'], priority: 2 }),
@@ -176,6 +177,13 @@ describe('routing', () => {
     expect(res.headers.get('x-proxy-provider')).toBe('backup');
     expect(backup.requests[0].body?.model).toBe('gpt-4o');
     expect(primary.requests).toHaveLength(0);
+  });
+
+  test('model_overrides: aliases resolve and defaults fill what the client left out', async () => {
+    await post('/v1/chat/completions', chatBody({ model: 'alias-model', temperature: 1 }));
+    expect(backup.requests[0].body).toMatchObject({ model: 'gpt-4-small', max_tokens: 55, temperature: 1 });
+    await post('/v1/chat/completions', chatBody({ model: 'gpt-4-small', max_tokens: 7 }));
+    expect(backup.requests[1].body).toMatchObject({ max_tokens: 7, temperature: 0.3 });
   });
 
   test('unknown model: 404 model_not_found in the OpenAI error shape', async () => {

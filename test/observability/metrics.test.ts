@@ -162,3 +162,40 @@ describe('JSON metrics and usage', () => {
     expect(body._proxy_info.cost_usd).toBeCloseTo(0.015, 8);
   });
 });
+
+describe('cache and rate-limit counters', () => {
+  test('cache hits and misses are counted and the cache stats appear in JSON metrics', async () => {
+    const upstream = await MockUpstream.start('cached');
+    const cached = await startProxy({
+      hot_reload: { enabled: false },
+      caching: { enabled: true },
+      rate_limit: { enabled: true, requests_per_window: 4, burst_limit: 100 },
+      providers: [mockProvider('cached', upstream.url, { models: ['gpt-4o'] })],
+    });
+    try {
+      const ask = () =>
+        fetch(`${cached.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o', temperature: 0, messages: [{ role: 'user', content: 'same question' }] }),
+        });
+      expect((await ask()).headers.get('x-proxy-cache')).toBe('MISS');
+      expect((await ask()).headers.get('x-proxy-cache')).toBe('HIT');
+      const body = (await (await fetch(`${cached.url}/metrics`)).json()) as Record<string, any>;
+      expect(body.cache).toMatchObject({ enabled: true, hits: 1, misses: 1 });
+      // Past the window's budget the proxy refuses with 429.
+      let refused = 0;
+      for (let i = 0; i < 6 && refused === 0; i++) if ((await ask()).status === 429) refused++;
+      expect(refused).toBe(1);
+      // Read in-process: the scrape endpoint itself is subject to the same global limit.
+      const { samples } = parsePrometheus(await cached.app.observability.metrics.prometheus());
+      expect(value(samples, 'llm_proxy_cache_hits_total')).toBeGreaterThanOrEqual(1);
+      expect(value(samples, 'llm_proxy_cache_misses_total')).toBe(1);
+      expect(value(samples, 'llm_proxy_rate_limited_total')).toBe(1);
+      expect(upstream.calls('/v1/chat/completions')).toHaveLength(1);
+    } finally {
+      await cached.close();
+      await upstream.close();
+    }
+  });
+});

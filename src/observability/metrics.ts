@@ -30,6 +30,19 @@ export interface RequestRecord {
   condensed: boolean;
 }
 
+/**
+ * Default process metrics (CPU, memory, event loop, GC) are collected once per process: their
+ * collectors install observers that live as long as the process, so every proxy instance shares them.
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 const BREAKER_STATES: Record<string, number> = { closed: 0, half_open: 1, 'half-open': 1, halfopen: 1, open: 2 };
 const PROVIDER_STATUS: Record<string, number> = { healthy: 1, available: 1, degraded: 0.5, unknown: 0.5, unhealthy: 0, disabled: 0 };
 
@@ -61,7 +74,6 @@ export class Metrics {
   constructor(private readonly runtime: Runtime) {
     const p = runtime.config.metrics.prefix;
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({ name: `${p}_requests_total`, help: 'Client LLM requests by serving provider, endpoint and HTTP status', labelNames: ['provider', 'endpoint', 'status'], registers });
     this.errors = new Counter({ name: `${p}_errors_total`, help: 'Errors: failed upstream attempts (error_type upstream_<kind>) and failed client requests (error_type = error code)', labelNames: ['provider', 'error_type'], registers });
     this.tokens = new Counter({ name: `${p}_tokens_total`, help: 'Tokens by provider, model and operation (prompt or completion)', labelNames: ['provider', 'model', 'operation'], registers });
@@ -177,7 +189,7 @@ export class Metrics {
   }
 
   prometheus(): Promise<string> {
-    return this.registry.metrics();
+    return Registry.merge([processMetrics(), this.registry]).metrics();
   }
 
   get contentType(): string {

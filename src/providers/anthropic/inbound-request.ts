@@ -1,7 +1,6 @@
 // The inbound direction of /v1/messages: an Anthropic Messages request as the canonical OpenAI chat
 // request, so any provider can serve it. Anthropic-only features other providers cannot take
 // (extended thinking, server tools, top_k, cache_control) are left out with a debug line.
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ProxyError } from '../../errors.js';
 import { chatRequestSchema, MODEL_NAME, type ChatRequest } from '../canonical.js';
@@ -36,7 +35,12 @@ type OpenAiMessage = Record<string, unknown>;
 
 const TRANSLATED = new Set(['model', 'max_tokens', 'messages', 'system', 'stop_sequences', 'stream', 'temperature', 'top_p', 'metadata', 'tools', 'tool_choice']);
 
-export function anthropicToChat(request: AnthropicRequest, logger: Logger): ChatRequest {
+/** The one logger method the translation uses (pino's and Fastify's loggers both have it). */
+export interface DebugLogger {
+  debug(fields: object, message: string): void;
+}
+
+export function anthropicToChat(request: AnthropicRequest, logger: DebugLogger): ChatRequest {
   const messages: OpenAiMessage[] = [];
   const system = textOf(request.system);
   if (system) messages.push({ role: 'system', content: system });

@@ -133,6 +133,20 @@ describe('anthropic adapter, plain', () => {
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ status, retryable, message, type, kind: 'http', retryAfterMs: 7000 });
   });
+  it('sends images as base64 and url sources', async () => {
+    upstream.reply({ body: fixtureJson('anthropic', 'message-text.json') });
+    await adapter.chat(chatRequestSchema.parse(fixtureJson('requests', 'chat-images.json')), attempt('claude-sonnet-4-5'));
+    expect(upstream.last.json.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is in these two images?' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAEUlEQVR4nGP4z8DwH4QZYAwAR8oH+WdZbrcAAAAASUVORK5CYII=' } },
+          { type: 'image', source: { type: 'url', url: 'https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg' } },
+        ],
+      },
+    ]);
+  });
 });
 
 describe('anthropic adapter, streamed', () => {

@@ -61,6 +61,22 @@ describe('cohere adapter', () => {
     expect(result.data).toMatchObject({ choices: [{ message: { content: 'Hallo! Schön, dich zu sehen 😊' } }], usage: { total_tokens: 80 } });
   });
 
+  it('sends images as image_url content items', async () => {
+    upstream.reply({ body: fixtureJson('cohere', 'chat-text.json') });
+    await adapter.chat(chatRequestSchema.parse(fixtureJson('requests', 'chat-images.json')), attempt('command-a-vision-07-2025'));
+    expect(upstream.last.json.messages).toEqual([
+      { role: 'system', content: 'Describe images precisely.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is in these two images?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAEUlEQVR4nGP4z8DwH4QZYAwAR8oH+WdZbrcAAAAASUVORK5CYII=', detail: 'low' } },
+          { type: 'image_url', image_url: { url: 'https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg' } },
+        ],
+      },
+    ]);
+  });
+
   it('returns tool calls', async () => {
     upstream.reply({ body: fixtureJson('cohere', 'chat-tool-calls.json') });
     const result = await adapter.chat(

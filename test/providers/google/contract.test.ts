@@ -115,6 +115,21 @@ describe('google adapter, plain', () => {
     const error = await adapter.chat(chat({ messages: [{ role: 'user', content: 'x' }] }), attempt('gemini-2.5-flash')).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 429, retryable: true, type: 'RESOURCE_EXHAUSTED', message: 'You exceeded your current quota, please check your plan and billing details.' });
   });
+  it('sends images as inlineData and fileData parts', async () => {
+    upstream.reply({ body: fixtureJson('google', 'generate-text.json') });
+    await adapter.chat(chatRequestSchema.parse(fixtureJson('requests', 'chat-images.json')), attempt('gemini-2.5-flash'));
+    expect(upstream.last.json.contents).toEqual([
+      {
+        role: 'user',
+        parts: [
+          { text: 'What is in these two images?' },
+          { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAEUlEQVR4nGP4z8DwH4QZYAwAR8oH+WdZbrcAAAAASUVORK5CYII=' } },
+          { fileData: { mimeType: 'image/jpeg', fileUri: 'https://upload.wikimedia.org/wikipedia/commons/a/a7/Camponotus_flavomarginatus_ant.jpg' } },
+        ],
+      },
+    ]);
+    expect(upstream.last.json.systemInstruction).toEqual({ parts: [{ text: 'Describe images precisely.' }] });
+  });
 });
 
 describe('google adapter, streamed', () => {

@@ -87,6 +87,25 @@ describe('circuit breaker', () => {
     expect((await breakerOf('a')).state).toBe('open');
   });
 
+  test('half-open lets half_open_max_calls trial requests through at once; the rest go elsewhere', async () => {
+    const a = await mock('a');
+    const b = await mock('b');
+    proxy = await startProxy({
+      circuit_breaker: { failure_threshold: 1, volume_threshold: 1, recovery_timeout: 0.2, half_open_max_calls: 2 },
+      providers: [mockProvider('a', a.url, { max_retries: 0 }), mockProvider('b', b.url, { priority: 2 })],
+    });
+    a.enqueue(fail500);
+    await post();
+    expect((await breakerOf('a')).state).toBe('open');
+    await sleep(300);
+    a.enqueue({ delayMs: 300 }, { delayMs: 300 });
+    const answers = await Promise.all([post(), post(), post(), post()]);
+    const served = answers.map((r) => r.headers.get('x-proxy-provider')).sort();
+    expect(served).toEqual(['a', 'a', 'b', 'b']);
+    expect(a.calls('/v1/chat/completions')).toHaveLength(3);
+    expect((await breakerOf('a')).state).toBe('closed');
+  });
+
   test("a client's 400 never counts: the breaker stays closed and the provider keeps being called", async () => {
     const a = await mock('a');
     proxy = await startProxy({

@@ -32,6 +32,7 @@ export function installResilience(runtime: Runtime): Resilience {
     };
   };
   runtime.caches.set('health_checks', () => health.clear());
+  health.onCheck((result) => runtime.onHealthCheck?.(result.provider, result.ok ? 'success' : 'failure'));
   runtime.onClose(() => {
     health.stop();
     breakers.shutdown();

@@ -106,6 +106,10 @@ describe('POST /check', () => {
     expect(one.body.results[0]).toMatchObject({ provider: 'b', ok: true, status: 'healthy' });
     expect(a.calls('/v1/models')).toHaveLength(1);
     expect(b.calls('/v1/models')).toHaveLength(2);
+    // Each check is counted in the metrics.
+    const metrics = await (await fetch(`${proxy.url}/metrics/prometheus`, { headers: ADMIN })).text();
+    expect(metrics).toContain('llm_proxy_health_checks_total{provider="b",result="failure"} 1');
+    expect(metrics).toContain('llm_proxy_health_checks_total{provider="b",result="success"} 1');
   });
 });
 

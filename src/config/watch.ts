@@ -2,6 +2,8 @@
 // runtime.replace; an invalid one is rejected and the old one keeps serving. chokidar watches the
 // config files and the model selections file (debounced); POST /v1/config/reload and SIGHUP call
 // the same reload().
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Runtime } from '../runtime.js';
@@ -143,9 +145,15 @@ export class ConfigReloader {
 
   /** Watches the config files and `extra` files; a burst of changes causes one reload. */
   watch(extra: () => string[], debounceMs: number, onChange: () => void = () => void this.reload('file change')): void {
-    const files = [...new Set([...this.runtime.loaded.files, ...overlayCandidates(this.runtime), ...extra()])];
-    this.watcher = watch(files, { ignoreInitial: true, awaitWriteFinish: false, atomic: true });
-    const trigger = () => {
+    const targets = new Set([...this.runtime.loaded.files, ...overlayCandidates(this.runtime), ...extra()].map((f) => path.resolve(f)));
+    // Directories are watched, not the files: a file may not exist yet (overlay, selections) and
+    // editors replace files by renaming. Everything but the targets and their ancestors is ignored.
+    const ancestors = new Set<string>();
+    for (const target of targets) for (let dir = path.dirname(target); !ancestors.has(dir); dir = path.dirname(dir)) ancestors.add(dir);
+    const roots = [...new Set([...targets].map((target) => nearestExisting(path.dirname(target))))];
+    this.watcher = watch(roots, { ignoreInitial: true, depth: 3, ignored: (p: string) => !targets.has(path.resolve(p)) && !ancestors.has(path.resolve(p)) });
+    const trigger = (changed: string) => {
+      if (!targets.has(path.resolve(changed))) return;
       if (this.debounce) clearTimeout(this.debounce);
       this.debounce = setTimeout(() => {
         this.debounce = null;
@@ -164,12 +172,17 @@ export class ConfigReloader {
   }
 }
 
+function nearestExisting(dir: string): string {
+  let current = dir;
+  while (!existsSync(current) && path.dirname(current) !== current) current = path.dirname(current);
+  return current;
+}
+
 /** The overlay a reload would read (`config.<ENVIRONMENT>.yaml`), watched even before it exists. */
 function overlayCandidates(runtime: Runtime): string[] {
   const base = runtime.loaded.files[0];
   const environment = runtime.env.ENVIRONMENT;
   if (!base || !environment) return [];
-  const dot = base.lastIndexOf('.');
-  const stem = dot > base.lastIndexOf('/') ? base.slice(0, dot) : base;
-  return [`${stem}.${environment}${base.endsWith('.json') ? '.json' : '.yaml'}`];
+  const ext = path.extname(base);
+  return [path.join(path.dirname(base), `${path.basename(base, ext)}.${environment}${ext === '.json' ? '.json' : '.yaml'}`)];
 }

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers are read back loosely in assertions */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { chatStream, MockUpstream } from '../support/mock-openai.js';
 import { mockProvider, startProxy, type TestProxy } from '../support/proxy.js';
@@ -131,5 +132,19 @@ describe('file watching', () => {
     writeFileSync(proxy.configFile, JSON.stringify(base({ hot_reload: { enabled: true, debounce_ms: 20 }, providers: [mockProvider('alpha', alpha.url, { models: ['gpt-4o', 'watched-model'] })] })));
     await expect.poll(async () => (await chat(proxy, 'watched-model')).status, { timeout: 5000, interval: 50 }).toBe(200);
     expect(proxy.app.observability.reloader.version).toBe(2);
+  });
+
+  test('an edit of the model selections file is picked up too', async () => {
+    const proxy = await start(base({ hot_reload: { enabled: true, debounce_ms: 20 }, providers: [mockProvider('alpha', alpha.url, { models: ['gpt-4o', 'gpt-4o-mini'] })] }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const file = proxy.app.observability.selections.path;
+    mkdirSync(path.dirname(file), { recursive: true });
+    const selection = (model: string) => ({ version: 1, selections: { alpha: { selected_model: model, editable: true, priority: null, max_tokens: null, temperature: null, updated_at: new Date().toISOString() } } });
+    writeFileSync(file, JSON.stringify(selection('gpt-4o-mini')));
+    await expect.poll(() => proxy.app.observability.selections.get('alpha')?.selected_model, { timeout: 5000, interval: 50 }).toBe('gpt-4o-mini');
+    writeFileSync(file, JSON.stringify(selection('gpt-4o')));
+    await expect.poll(() => proxy.app.observability.selections.get('alpha')?.selected_model, { timeout: 5000, interval: 50 }).toBe('gpt-4o');
+    expect((await chat(proxy, 'alpha')).status).toBe(200);
+    expect(alpha.calls('/v1/chat/completions').at(-1)?.body?.model).toBe('gpt-4o');
   });
 });

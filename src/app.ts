@@ -13,6 +13,7 @@ import rateLimitPlugin from './server/rate-limit.js';
 import requestContextPlugin from './server/request-context.js';
 import observabilityPlugin from './observability/plugin.js';
 import adminRoutes from './routes/admin.js';
+import anthropicRoutes from './routes/anthropic.js';
 import metricsRoutes from './routes/metrics.js';
 import healthRoutes from './routes/health.js';
 import modelRoutes from './routes/models.js';
@@ -49,6 +50,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   await app.register(rateLimitPlugin, { runtime });
 
   await app.register(openaiRoutes, { runtime });
+  await app.register(anthropicRoutes, { runtime });
   await app.register(modelRoutes, { runtime });
   await app.register(healthRoutes, { runtime });
   await app.register(statusRoutes, { runtime });

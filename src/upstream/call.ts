@@ -89,7 +89,7 @@ const errorBodySchema = z
     error: z
       .union([
         z.string(),
-        z.object({ message: z.string().optional(), type: z.string().optional(), status: z.string().optional(), code: z.unknown().optional(), param: z.unknown().optional() }).loose(),
+        z.object({ message: z.string().optional(), type: z.string().nullish(), status: z.string().nullish(), code: z.unknown().optional(), param: z.unknown().optional() }).loose(),
       ])
       .optional(),
     message: z.string().optional(),

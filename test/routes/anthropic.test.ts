@@ -1,21 +1,14 @@
 // POST /v1/messages with the official Anthropic SDK as client: served by an OpenAI-format provider
 // (translated both ways) and by an Anthropic provider (passed through unchanged).
 import Anthropic from '@anthropic-ai/sdk';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/load.js';
-import anthropicRoutes from '../../src/routes/anthropic.js';
-import { Runtime } from '../../src/runtime.js';
 import { NativeUpstream, fixtureBytes, fixtureJson } from '../providers/support/native-upstream.js';
 import { chatChunk, chatCompletion, MockUpstream } from '../support/mock-openai.js';
-import { mockProvider, writeConfig } from '../support/proxy.js';
+import { mockProvider, startProxy, type TestProxy } from '../support/proxy.js';
 
 let openai: MockUpstream;
 let claude: NativeUpstream;
-let app: FastifyInstance;
+let proxy: TestProxy;
 let client: Anthropic;
 let url: string;
 
@@ -23,22 +16,17 @@ beforeAll(async () => {
   openai = await MockUpstream.start('openai-mock');
   claude = await NativeUpstream.start();
   const env = { ANTHROPIC_KEY: 'sk-ant-upstream-secret' };
-  const loaded = loadConfig({
-    file: writeConfig({
+  proxy = await startProxy(
+    {
       auth: { api_keys: ['client-key'] },
       providers: [
         mockProvider('openai-mock', openai.url, { models: ['gpt-*'], max_retries: 0 }),
         { name: 'claude', type: 'anthropic', base_url: claude.url, api_key_env: 'ANTHROPIC_KEY', models: ['claude-*'], max_retries: 0, timeout: 5 },
       ],
-    }),
+    },
     env,
-  });
-  const runtime = new Runtime({ loaded, logger: pino({ level: 'silent' }), env });
-  app = await buildApp(runtime);
-  // Registered here until app.ts registers it itself.
-  if (!app.hasRoute({ method: 'POST', url: '/v1/messages' })) await app.register(anthropicRoutes, { runtime });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  );
+  url = proxy.url;
   client = new Anthropic({ apiKey: 'client-key', baseURL: url, maxRetries: 0 });
 });
 afterEach(() => {
@@ -46,7 +34,7 @@ afterEach(() => {
   claude.reset();
 });
 afterAll(async () => {
-  await app.close();
+  await proxy.close();
   await openai.close();
   await claude.close();
 });

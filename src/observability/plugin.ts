@@ -16,7 +16,7 @@ import { Metrics, type RequestRecord } from './metrics.js';
 import { applyModelDefaults } from './model-defaults.js';
 import { metricsSnapshot, type MetricsSnapshot } from './provider-stats.js';
 import { createTracing, type Tracing } from './tracing.js';
-import { costOf, countPromptTokens, loadTokenizer, StreamText, UsageLedger } from './usage.js';
+import { costOf, countedUsage, StreamText, UsageLedger } from './usage.js';
 
 export interface Observability {
   metrics: Metrics;
@@ -105,7 +105,6 @@ async function observabilityPlugin(app: FastifyInstance, opts: { runtime: Runtim
     if (!body || typeof body !== 'object' || Array.isArray(body)) return;
     applyModelDefaults(body, runtime, selections);
     if (body.stream !== true) return;
-    await loadTokenizer();
     const track: StreamTrack = { text: new StreamText(), firstAt: null, overheadMs: null, provider: null };
     streams.set(request, track);
     request.proxy.onChunk = (chunk) => {
@@ -131,9 +130,7 @@ async function observabilityPlugin(app: FastifyInstance, opts: { runtime: Runtim
     const track = streams.get(request);
     if (track?.provider) metrics.streamEnded(track.provider);
     if (track && !state.usage && track.firstAt !== null && state.model) {
-      const prompt = countPromptTokens(request.body as Record<string, unknown>);
-      const completion = track.text.tokens();
-      state.usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+      state.usage = countedUsage(request.body as Record<string, unknown>, track.text.text());
       state.extra.usage_estimated = true;
     }
     let cost = typeof state.extra.cost_usd === 'number' ? state.extra.cost_usd : null;

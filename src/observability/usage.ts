@@ -101,46 +101,35 @@ export function costInfo(request: FastifyRequest, config: Config, outcome: Dispa
   return { cost_usd: cost };
 }
 
-// Token counting for streams without a usage chunk: cl100k_base, loaded on the first stream so a
-// proxy that never streams never pays for the tables.
-interface Encoder {
-  encode(text: string): number[];
-}
-let encoder: Encoder | null = null;
-let loading: Promise<void> | null = null;
+/** OpenAI's rule of thumb for English text; what a stream without a usage chunk is counted with. */
+const CHARS_PER_TOKEN = 4;
+const PER_MESSAGE = 4;
 
-export function loadTokenizer(): Promise<void> {
-  loading ??= import('js-tiktoken').then(({ getEncoding }) => {
-    encoder = getEncoding('cl100k_base');
-  });
-  return loading;
-}
+const estimate = (text: string) => Math.ceil(text.length / CHARS_PER_TOKEN);
 
-export function countTokens(text: string): number {
-  if (!text) return 0;
-  return encoder ? encoder.encode(text).length : Math.ceil(text.length / 4);
-}
-
-/** Counts prompt tokens of a request body the way OpenAI bills chat messages (content plus ~4 per message). */
-export function countPromptTokens(body: Record<string, unknown>): number {
+/**
+ * Usage of a streamed answer whose provider sent none, estimated from the text (four characters a
+ * token, plus OpenAI's per-message overhead). Deliberately not the BPE tokenizer: building its
+ * tables blocks the event loop for about a second, too much to pay on the request path for a
+ * metric. Clients that want exact numbers ask for `stream_options.include_usage`.
+ */
+export function countedUsage(body: Record<string, unknown>, completion: string): Usage {
+  let prompt = 0;
   if (Array.isArray(body.messages)) {
-    let total = 3;
-    for (const message of body.messages as Array<Record<string, unknown>>) {
-      total += 4 + countTokens(contentText(message?.content));
-    }
-    return total;
+    prompt = 3;
+    for (const message of body.messages as Array<Record<string, unknown>>) prompt += PER_MESSAGE + estimate(contentText(message?.content));
+  } else {
+    const input = body.prompt ?? body.input;
+    const parts = typeof input === 'string' ? [input] : Array.isArray(input) ? input.filter((p): p is string => typeof p === 'string') : [];
+    prompt = parts.reduce((sum, part) => sum + estimate(part), 0);
   }
-  const prompt = body.prompt ?? body.input;
-  if (typeof prompt === 'string') return countTokens(prompt);
-  if (Array.isArray(prompt)) return prompt.reduce<number>((sum, item) => sum + (typeof item === 'string' ? countTokens(item) : 0), 0);
-  return 0;
+  const completionTokens = estimate(completion);
+  return { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens };
 }
 
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content.map((part) => (typeof (part as { text?: unknown })?.text === 'string' ? (part as { text: string }).text : '')).join('');
-  }
+  if (Array.isArray(content)) return content.map((part) => (typeof (part as { text?: unknown })?.text === 'string' ? (part as { text: string }).text : '')).join('');
   return '';
 }
 
@@ -161,8 +150,8 @@ export class StreamText {
     }
   }
 
-  tokens(): number {
-    return countTokens(this.parts.join(''));
+  text(): string {
+    return this.parts.join('');
   }
 }
 

@@ -67,7 +67,7 @@ beforeAll(async () => {
   expect((await chat('flaky-model')).status).toBe(200);
   flaky.enqueue({ status: 400, body: { error: { message: 'bad request', type: 'invalid_request_error' } } });
   expect((await chat('flaky-model')).status).toBe(400);
-  good.enqueue({ stream: chatStream(['one', ' two', ' three']), gapMs: 5 });
+  good.enqueue({ stream: chatStream(['abcd', 'efgh', 'ijkl']), gapMs: 5 });
   const stream = await chat('gpt-4o', { stream: true });
   expect(stream.status).toBe(200);
   await stream.text();
@@ -105,7 +105,7 @@ describe('Prometheus', () => {
     expect(value(samples, 'llm_proxy_errors_total', { error_type: 'model_not_found' })).toBe(1);
     expect(value(samples, 'llm_proxy_retries_total', { provider: 'flaky' })).toBe(1);
     expect(value(samples, 'llm_proxy_tokens_total', { provider: 'good', model: 'gpt-4o', operation: 'prompt' })).toBeGreaterThanOrEqual(9);
-    // The stream carried no usage: its completion tokens were counted (3 words) on top of the JSON answer's 3.
+    // The stream carried no usage: its 12 characters of completion were counted as 3 tokens, on top of the JSON answer's 3.
     expect(value(samples, 'llm_proxy_tokens_total', { provider: 'good', model: 'gpt-4o', operation: 'completion' })).toBe(6);
     expect(value(samples, 'llm_proxy_cost_usd_total', { provider: 'good', model: 'house-model' })).toBeCloseTo((9 * 1 + 3 * 2) / 1000, 8);
     expect(value(samples, 'llm_proxy_time_to_first_token_seconds_count', { provider: 'good' })).toBe(1);

@@ -35,6 +35,8 @@ export interface BreakerView {
   opened_at: string | null;
   /** When an open breaker lets its first trial request through. */
   half_open_at: string | null;
+  /** State changes since the breaker was created. */
+  transitions: number;
   settings: BreakerSettings;
 }
 
@@ -101,7 +103,7 @@ export class Breakers implements RouterPolicy {
     const entry = this.entry(provider);
     const settings = entry?.settings ?? this.settings(provider);
     if (!entry) {
-      return { state: 'disabled', failures: 0, successes: 0, rejects: 0, last_failure_at: null, last_failure: null, opened_at: null, half_open_at: null, settings };
+      return { state: 'disabled', failures: 0, successes: 0, rejects: 0, last_failure_at: null, last_failure: null, opened_at: null, half_open_at: null, transitions: 0, settings };
     }
     const stats = entry.breaker.stats;
     const opened = entry.breaker.opened && entry.openedAt !== null;
@@ -114,6 +116,7 @@ export class Breakers implements RouterPolicy {
       last_failure: entry.lastFailure,
       opened_at: entry.breaker.closed ? null : iso(entry.openedAt),
       half_open_at: opened ? iso(entry.openedAt! + settings.recovery_timeout * 1000) : null,
+      transitions: entry.transitions,
       settings,
     };
   }
@@ -121,11 +124,6 @@ export class Breakers implements RouterPolicy {
   state(provider: string): BreakerState {
     const entry = this.entry(provider);
     return entry ? stateOf(entry.breaker) : 'disabled';
-  }
-
-  /** Closes every breaker (operators' reset); states are rebuilt on demand. */
-  reset(): void {
-    for (const entry of this.entries.values()) entry.breaker.close();
   }
 
   shutdown(): void {
@@ -233,7 +231,7 @@ export class Breakers implements RouterPolicy {
       log('half_open', 'info');
     });
     breaker.on('close', () => {
-      // opossum emits `close` once at construction; only real transitions are logged.
+      // Only a way out of open or half-open is a transition worth a line.
       if (entry.openedAt === null) return;
       entry.openedAt = null;
       log('closed', 'info');

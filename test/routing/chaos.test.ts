@@ -181,5 +181,9 @@ describe('chaos engineering', () => {
     await post();
     // Open: skipped without an attempt, so no further fault is injected.
     expect(injected()).toHaveLength(3);
+    // One log line for the transition, none for the requests it then turned away.
+    const transitions = proxy.lines.filter((l) => l.breaker_state !== undefined);
+    expect(transitions).toEqual([expect.objectContaining({ provider: 'a', breaker_state: 'open', failures: 3 })]);
+    expect(proxy.runtime.resilience.breakers.describe('a').transitions).toBe(1);
   });
 });

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { ProxyError } from '../errors.js';
 import type { Observability } from '../observability/plugin.js';
 import type { Runtime } from '../runtime.js';
 
@@ -17,16 +18,18 @@ export function wantsPrometheus(accept: string | undefined): boolean {
 
 export default async function metricsRoutes(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
   const obs = app.observability;
-  const enabled = () => opts.runtime.config.metrics.enabled;
+  const ensureEnabled = () => {
+    if (!opts.runtime.config.metrics.enabled) throw new ProxyError('not_found', 'Metrics are disabled (metrics.enabled: false)');
+  };
 
   app.get('/metrics', async (request, reply) => {
-    if (!enabled()) return reply.code(404).send({ error: { message: 'Metrics are disabled (metrics.enabled: false)', type: 'invalid_request_error', param: null, code: 'not_found' } });
+    ensureEnabled();
     if (wantsPrometheus(request.headers.accept)) return reply.type(obs.metrics.contentType).send(await obs.metrics.prometheus());
     return obs.snapshot();
   });
 
   app.get('/metrics/prometheus', async (_request, reply) => {
-    if (!enabled()) return reply.code(404).send({ error: { message: 'Metrics are disabled (metrics.enabled: false)', type: 'invalid_request_error', param: null, code: 'not_found' } });
+    ensureEnabled();
     return reply.type(obs.metrics.contentType).send(await obs.metrics.prometheus());
   });
 }

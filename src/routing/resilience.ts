@@ -1,10 +1,12 @@
 // Wires the resilience policies into a Runtime: chaos (innermost, so the others meet its faults),
-// circuit breakers and the health monitor, plus the /providers and /status hooks. Everything reads
-// the runtime's current configuration and handles, so a reload needs no re-wiring.
+// circuit breakers and the health monitor, plus the /providers and /status hooks; and, with
+// condensation on, loads the tokenizer early. Everything reads the runtime's current configuration
+// and handles, so a reload needs no re-wiring.
 import type { Runtime } from '../runtime.js';
 import { Breakers, type BreakerView } from './breaker.js';
 import { ChaosPolicy } from './chaos.js';
 import { HealthMonitor } from './health-monitor.js';
+import { warmEncoders } from './tokens.js';
 
 export interface Resilience {
   chaos: ChaosPolicy;
@@ -33,6 +35,7 @@ export function installResilience(runtime: Runtime): Resilience {
   };
   runtime.caches.set('health_checks', () => health.clear());
   health.onCheck((result) => runtime.onHealthCheck?.(result.provider, result.ok ? 'success' : 'failure'));
+  if (runtime.config.condensation.enabled) warmEncoders();
   runtime.onClose(() => {
     health.stop();
     breakers.shutdown();

@@ -31,6 +31,17 @@ export function encoder(name: EncodingName): Promise<Tiktoken> {
   return found;
 }
 
+/**
+ * Loads both encodings in the background. Building one blocks the event loop for a moment (hundreds
+ * of ms), better paid at start than by the first over-long request.
+ */
+export function warmEncoders(): void {
+  const timer = setTimeout(() => {
+    void encoder('cl100k_base').then(() => encoder('o200k_base'));
+  }, 0);
+  timer.unref();
+}
+
 /** Counts tokens of one model's requests; special-token text is counted as plain text, never rejected. */
 export class TokenCounter {
   constructor(private readonly tiktoken: Tiktoken) {}

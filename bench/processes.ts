@@ -14,8 +14,8 @@ export interface Pinned {
 }
 
 /** Starts `node <args>` pinned to `core`; taskset execs node, so the pid is node's own. */
-export function spawnPinned(name: string, core: number, args: string[], env: NodeJS.ProcessEnv = process.env): Pinned {
-  const child = spawn('taskset', ['-c', String(core), process.execPath, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+export function spawnPinned(name: string, core: number, args: string[], env: NodeJS.ProcessEnv = process.env, stdout: 'pipe' | 'ignore' = 'pipe'): Pinned {
+  const child = spawn('taskset', ['-c', String(core), process.execPath, ...args], { env, stdio: ['pipe', stdout, 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start`);
   const stderr: string[] = [];
   child.stderr?.setEncoding('utf8');

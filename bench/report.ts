@@ -17,6 +17,10 @@ export interface Sample {
   foreignCores: number;
   /** Runs made before this one was kept (noisy runs are repeated). */
   tries: number;
+  /** CPU time the proxy process used per answered request (µs), from /proc; null for direct. */
+  cpuUsPerRequest: number | null;
+  /** Highest RSS of the process under test during this run (bytes); null for direct. */
+  rssBytes: number | null;
 }
 
 export const BASE_TARGETS = ['direct', 'minimal', 'llm-proxy'] as const;
@@ -37,6 +41,7 @@ export interface Medians {
   totalP50?: number;
   totalP99?: number;
   overheadMs?: number | null;
+  cpuUs?: number;
   failures: number;
 }
 
@@ -44,7 +49,8 @@ export function medians(samples: Sample[], endpoint: Endpoint, target: string, s
   const picked = samples.filter((s) => s.endpoint === endpoint && s.target === target && s.scenario === scenario);
   if (picked.length === 0) return null;
   const failures = picked.reduce((n, s) => n + (s.max ? s.max.non2xx + s.max.errors : 0) + (s.rate ? s.rate.non2xx + s.rate.errors : 0), 0);
-  if (scenario === 'max') return { rps: median(picked.map((s) => s.max!.rps)), failures };
+  const cpuUs = median(picked.map((s) => s.cpuUsPerRequest ?? NaN));
+  if (scenario === 'max') return { rps: median(picked.map((s) => s.max!.rps)), cpuUs, failures };
   const rates = picked.map((s) => s.rate!);
   const primary = endpoint === 'stream' ? rates.map((r) => r.ttfb) : rates.map((r) => r.total);
   const overheads = rates.map((r) => r.proxyOverheadMs).filter((x): x is number => x !== null);
@@ -54,6 +60,7 @@ export function medians(samples: Sample[], endpoint: Endpoint, target: string, s
     totalP50: median(rates.map((r) => r.total.p50)),
     totalP99: median(rates.map((r) => r.total.p99)),
     overheadMs: overheads.length ? median(overheads) : null,
+    cpuUs,
     failures,
   };
 }
@@ -78,6 +85,9 @@ export function endpointRows(samples: Sample[], endpoint: Endpoint, rates: numbe
   const rows: Row[] = [];
   const [d, m, l] = BASE_TARGETS.map((t) => medians(samples, endpoint, t, 'max'));
   rows.push(['max throughput (req/s)', int(d?.rps), int(m?.rps), int(l?.rps), pct(m?.rps, d?.rps), pct(l?.rps, d?.rps), pct(l?.rps, m?.rps)]);
+  const top = Math.max(...rates);
+  const [, mc, lc] = BASE_TARGETS.map((t) => medians(samples, endpoint, t, `rate:${top}`));
+  rows.push([`proxy CPU per request @ ${top} req/s (µs)`, '–', int(mc?.cpuUs), int(lc?.cpuUs), '', '', delta(lc?.cpuUs, mc?.cpuUs).replace(/\.\d+$/, '')]);
   const what = endpoint === 'stream' ? 'first byte' : 'latency';
   for (const rate of rates) {
     const [dr, mr, lr] = BASE_TARGETS.map((t) => medians(samples, endpoint, t, `rate:${rate}`));
@@ -115,13 +125,13 @@ export interface FeatureScenario {
 }
 
 export function featureRows(samples: Sample[], features: FeatureScenario[]): { header: Row; rows: Row[] } {
-  const header = ['scenario', 'compared with', 'max req/s', 'baseline req/s', `p50 (ms)`, 'baseline p50', 'p50 diff', 'p99 (ms)', 'baseline p99', 'p99 diff'];
+  const header = ['scenario', 'compared with', 'max req/s', 'baseline req/s', 'CPU/req (µs)', 'baseline CPU/req', `p50 (ms)`, 'baseline p50', 'p50 diff', 'p99 (ms)', 'baseline p99', 'p99 diff'];
   const rows = features.map((f) => {
     const max = medians(samples, 'chat', f.target, 'max');
     const baseMax = medians(samples, 'chat', f.baseline, 'max');
     const r = medians(samples, 'chat', f.target, `rate:${f.rate}`);
     const b = medians(samples, 'chat', f.baseline, `rate:${f.rate}`);
-    return [`${f.label} @ ${f.rate} req/s`, f.baseline, int(max?.rps), int(baseMax?.rps), ms(r?.p50), ms(b?.p50), delta(r?.p50, b?.p50), ms(r?.p99), ms(b?.p99), delta(r?.p99, b?.p99)];
+    return [`${f.label} @ ${f.rate} req/s`, f.baseline, int(max?.rps), int(baseMax?.rps), int(r?.cpuUs), int(b?.cpuUs), ms(r?.p50), ms(b?.p50), delta(r?.p50, b?.p50), ms(r?.p99), ms(b?.p99), delta(r?.p99, b?.p99)];
   });
   return { header, rows };
 }
@@ -155,7 +165,7 @@ export function verdicts(samples: Sample[], rates: number[], rssMaxBytes: number
     (v) => v <= 1,
     (v) => `+${v.toFixed(3)} ms (${rates.map((r, i) => `${r}: +${ttfbAdded[i].toFixed(3)}`).join(', ')})`,
   );
-  check('llm-proxy RSS under load ≤ 120 MB', rssMaxBytes, (v) => v <= 120 * 1024 * 1024, (v) => `${(v / 1024 / 1024).toFixed(1)} MB max`);
+  check('llm-proxy RSS under load ≤ 120 MB (max throughput runs)', rssMaxBytes, (v) => v <= 120 * 1024 * 1024, (v) => `${(v / 1024 / 1024).toFixed(1)} MB max`);
   for (const f of features) {
     const r = get('chat', f.target, `rate:${f.rate}`);
     const b = get('chat', f.baseline, `rate:${f.rate}`);

@@ -52,9 +52,9 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply, status:
   state.logged = true;
   for (const hook of request.server.requestDone) hook(request, reply, status, aborted);
   const usage = state.usage;
+  // request.log already binds request_id (app.ts requestIdLogLabel); repeating it wrote the key twice.
   request.log.info(
     {
-      request_id: request.id,
       method: request.method,
       route: request.routeOptions.url ?? request.url,
       model: state.model,

@@ -139,10 +139,10 @@ export class Router {
         attempts++;
         const started = performance.now();
         const timeoutMs = Math.min(config.timeout * 1000, remaining);
-        const timer = attemptTimer(name, timeoutMs, timeoutMs < config.timeout * 1000);
+        const timer = attemptTimer(name, timeoutMs, timeoutMs < config.timeout * 1000, options.signal);
         const ctx: AttemptContext = {
           model: candidate.model,
-          signal: AbortSignal.any([options.signal, timer.signal]),
+          signal: timer.signal,
           requestId: options.requestId,
           timeoutMs,
           streamIdleMs: this.config.server.stream_idle_timeout * 1000,
@@ -282,31 +282,38 @@ function asProviderError(provider: string, thrown: unknown): ProviderError {
 }
 
 interface AttemptTimer {
+  /** Aborted when the client goes away or the attempt's time is up. */
   signal: AbortSignal;
   readonly fired: boolean;
-  error: ProviderError;
+  readonly error: ProviderError;
   clear(): void;
 }
 
 /**
  * Bounds one attempt as a whole (headers, body, a stream's first chunk): undici's timeouts only bound
- * each wait, so a body trickling in could otherwise outlive the provider's `timeout`.
+ * each wait, so a body trickling in could otherwise outlive the provider's `timeout`. Built for the
+ * hot path: the timeout error is only made when the timer fires, and the client's signal is linked
+ * with one listener rather than AbortSignal.any.
  */
-function attemptTimer(provider: string, timeoutMs: number, budgetBound: boolean): AttemptTimer {
+function attemptTimer(provider: string, timeoutMs: number, budgetBound: boolean, client: AbortSignal): AttemptTimer {
   const controller = new AbortController();
-  const why = budgetBound ? 'the request timeout budget ran out' : `no answer within ${Math.round(timeoutMs) / 1000}s`;
-  const error = new ProviderError({ provider, status: null, kind: 'timeout', retryable: true, message: `${provider} timed out (${why})` });
-  let fired = false;
+  let error: ProviderError | null = null;
   const handle = setTimeout(() => {
-    fired = true;
+    const why = budgetBound ? 'the request timeout budget ran out' : `no answer within ${Math.round(timeoutMs) / 1000}s`;
+    error = new ProviderError({ provider, status: null, kind: 'timeout', retryable: true, message: `${provider} timed out (${why})` });
     controller.abort(error);
   }, Math.max(1, timeoutMs));
+  if (client.aborted) controller.abort(client.reason);
+  // Stays linked after the attempt succeeds: a stream still has to stop when the client leaves.
+  else client.addEventListener('abort', () => controller.abort(client.reason), { once: true });
   return {
     signal: controller.signal,
     get fired() {
-      return fired;
+      return error !== null;
     },
-    error,
+    get error() {
+      return error!;
+    },
     clear: () => clearTimeout(handle),
   };
 }

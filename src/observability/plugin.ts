@@ -103,7 +103,10 @@ async function observabilityPlugin(app: FastifyInstance, opts: { runtime: Runtim
   app.addHook('preHandler', async (request) => {
     const body = request.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+    const asked = body.model;
     applyModelDefaults(body, runtime, selections);
+    // The client's bytes no longer say what is sent: never forward them as they are.
+    if (body.model !== asked) request.rawBody = undefined;
     if (body.stream !== true) return;
     const track: StreamTrack = { text: new StreamText(), firstAt: null, overheadMs: null, provider: null };
     streams.set(request, track);

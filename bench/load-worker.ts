@@ -5,6 +5,7 @@
 //   {"id":2,"kind":"rate",...} → rate-client.ts, open-loop at `rate` req/s, TTFB and total latency
 import autocannon from 'autocannon';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { runAtRate, type RateJob, type RateResult } from './rate-client.js';
 
 export interface MaxJob {
@@ -72,4 +73,4 @@ function main(): void {
   lines.on('close', () => void queue.then(() => process.exit(0)));
 }
 
-main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -1,0 +1,24 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { createLogger } from '../../src/observability/logger.js';
+
+test('secrets in headers, request headers, key fields and the configured key header are redacted', async () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'llm-proxy-log-')), 'out.log');
+  const logger = createLogger({ level: 'info', format: 'json', file, redact: ['extra.secret'] }, { api_key_header: 'X-Custom-Key' } as never);
+  logger.info(
+    {
+      headers: { authorization: 'Bearer s1', 'x-api-key': 's2', 'x-custom-key': 's3', 'api-key': 's4', 'x-goog-api-key': 's5', accept: 'keep-me' },
+      req: { headers: { authorization: 's6' } },
+      api_key: 's7',
+      extra: { secret: 's8' },
+    },
+    'check',
+  );
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  const text = readFileSync(file, 'utf8');
+  for (const secret of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']) expect(text).not.toContain(`"${secret}"`);
+  expect(text).toContain('keep-me');
+  expect(JSON.parse(text).headers.authorization).toBe('[REDACTED]');
+});

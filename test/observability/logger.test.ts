@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
@@ -16,8 +16,10 @@ test('secrets in headers, request headers, key fields and the configured key hea
     },
     'check',
   );
-  await new Promise<void>((resolve) => logger.flush(() => resolve()));
-  const text = readFileSync(file, 'utf8');
+  // The destination opens and writes asynchronously.
+  const read = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+  await expect.poll(read, { timeout: 5000 }).toContain('"check"');
+  const text = read();
   for (const secret of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']) expect(text).not.toContain(`"${secret}"`);
   expect(text).toContain('keep-me');
   expect(JSON.parse(text).headers.authorization).toBe('[REDACTED]');

@@ -88,6 +88,9 @@ export function endpointRows(samples: Sample[], endpoint: Endpoint, rates: numbe
   const top = Math.max(...rates);
   const [, mc, lc] = BASE_TARGETS.map((t) => medians(samples, endpoint, t, `rate:${top}`));
   rows.push([`proxy CPU per request @ ${top} req/s (µs)`, '–', int(mc?.cpuUs), int(lc?.cpuUs), '', '', delta(lc?.cpuUs, mc?.cpuUs).replace(/\.\d+$/, '')]);
+  const mid = rates.includes(500) ? 500 : rates[0];
+  const own = medians(samples, endpoint, 'llm-proxy', `rate:${mid}`)?.overheadMs;
+  rows.push([`llm-proxy's own x-proxy-overhead-ms p50 @ ${mid} req/s`, '', '', ms(own ?? undefined), '', '', '']);
   const what = endpoint === 'stream' ? 'first byte' : 'latency';
   for (const rate of rates) {
     const [dr, mr, lr] = BASE_TARGETS.map((t) => medians(samples, endpoint, t, `rate:${rate}`));

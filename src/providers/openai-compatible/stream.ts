@@ -16,7 +16,9 @@ export async function* relayOpenAiStream(
   let finished = false;
   let done = false;
   try {
-    for await (const chunk of response.body) {
+    // Returning at [DONE] must not destroy the body: its end may still be on the way, and a body
+    // destroyed before its end closes the upstream keep-alive socket (see `finally`).
+    for await (const chunk of response.body.iterator({ destroyOnReturn: false })) {
       for (const event of decoder.push(chunk as Buffer)) {
         const { data } = event;
         if (data === '[DONE]') {
@@ -34,8 +36,14 @@ export async function* relayOpenAiStream(
     if (error instanceof ProviderError || (error as Error).name === 'AbortError') throw error;
     throw networkError(target.provider, error);
   } finally {
+    // Finished: read what is left of the body (its end) so the socket goes back to the pool.
     // Early return by the consumer (client gone) or an error: release the upstream socket now.
-    if (!done && !response.body.destroyed) response.body.destroy();
+    if (done) response.body.dump().catch(() => undefined);
+    else if (!response.body.destroyed) {
+      // The loop's iterator has let go of the body, so its abort error would have no listener.
+      response.body.on('error', () => undefined);
+      response.body.destroy();
+    }
   }
   if (!finished) {
     throw new ProviderError({

@@ -141,7 +141,9 @@ async function startLlmProxy(name: string, mockUrl: string, extra: Record<string
   const port = await freePort();
   const configFile = path.join(workDir, `${name}.config.json`);
   writeFileSync(configFile, JSON.stringify(proxyConfig(mockUrl, port, extra), null, 2));
-  const entry = runner === 'dist' ? [path.join(source, 'dist/main.js')] : ['--import', TSX, path.join(source, 'src/main.ts')];
+  // The same V8 setting as `npm start`: a larger young generation promotes fewer short-lived
+  // per-request objects (about +15% throughput here for some 20 MB of RSS).
+  const entry = ['--max-semi-space-size=32', ...(runner === 'dist' ? [path.join(source, 'dist/main.js')] : ['--import', TSX, path.join(source, 'src/main.ts')])];
   const profile = args['cpu-prof'] && name === 'llm-proxy' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const proc = spawnPinned(name, PROXY_CORE, [...profile, ...entry, '--config', configFile], proxyEnv(), 'ignore');
   children.push(proc);

@@ -1,24 +1,13 @@
 // The real CLI process: start-up from a config file, one log line per request with secrets
 // redacted, and SIGTERM draining in-flight requests before exiting 0.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { freePort, startCli, type CliProcess } from './support/cli.js';
 import { MockUpstream } from './support/mock-openai.js';
 import { mockProvider, writeConfig } from './support/proxy.js';
 
 let mock: MockUpstream;
-let child: ChildProcess;
+let cli: CliProcess;
 let base: string;
-let stderr = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   mock = await MockUpstream.start('upstream');
@@ -29,36 +18,26 @@ beforeAll(async () => {
     logging: { level: 'info' },
     providers: [mockProvider('upstream', mock.url, { api_key_env: 'UPSTREAM_KEY' })],
   });
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile], {
-    env: { ...process.env, UPSTREAM_KEY: 'sk-upstream-secret', PROXY_API_LOG_LEVEL: 'info', PROXY_API_PROXY_API_KEYS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  let stdout = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  cli = await startCli(configFile, { UPSTREAM_KEY: 'sk-upstream-secret' });
   base = `http://127.0.0.1:${port}`;
-  for (let waited = 0; !stdout.includes('llm-proxy listening'); waited += 50) {
-    if (waited > 15_000 || child.exitCode !== null) throw new Error(`proxy did not start: ${stderr}${stdout}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }, 30_000);
 
 afterAll(async () => {
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   await mock.close();
 });
 
 test('one JSON log line per request, with model, provider, status, attempts and tokens; no secrets', async () => {
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  const seenBefore = cli.stdout.length;
+  const output = () => cli.stdout.slice(seenBefore);
   const res = await fetch(`${base}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: 'Bearer sk-client-secret', 'content-type': 'application/json', 'x-request-id': 'log-test-1' },
     body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
   });
   expect(res.status).toBe(200);
-  await expect.poll(() => output.includes('log-test-1'), { timeout: 5000 }).toBe(true);
-  const line = output.split('\n').find((l) => l.includes('log-test-1'))!;
+  await expect.poll(() => output().includes('log-test-1'), { timeout: 5000 }).toBe(true);
+  const line = output().split('\n').find((l) => l.includes('log-test-1'))!;
   const entry = JSON.parse(line);
   expect(entry).toMatchObject({
     msg: 'request',
@@ -72,8 +51,8 @@ test('one JSON log line per request, with model, provider, status, attempts and 
     tokens: { prompt: 9, completion: 3, total: 12 },
   });
   expect(typeof entry.duration_ms).toBe('number');
-  expect(output).not.toContain('sk-client-secret');
-  expect(output).not.toContain('sk-upstream-secret');
+  expect(output()).not.toContain('sk-client-secret');
+  expect(output()).not.toContain('sk-upstream-secret');
 });
 
 test('SIGTERM finishes the in-flight request, then exits 0', async () => {
@@ -84,14 +63,14 @@ test('SIGTERM finishes the in-flight request, then exits 0', async () => {
     body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'slow' }] }),
   });
   await expect.poll(() => mock.requests.some((r) => r.raw.includes('slow'))).toBe(true);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
+  const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
+  cli.child.kill('SIGTERM');
   const res = await pending;
   const text = await res.text();
   expect(res.status, text).toBe(200);
   expect(JSON.parse(text).choices[0].message.content).toBe('Hello from upstream');
   expect(await exited).toBe(0);
-  expect(stderr).not.toMatch(/Fatal/);
+  expect(cli.stderr).not.toMatch(/Fatal/);
   // New connections are refused once it is gone.
   await expect(fetch(`${base}/health/live`)).rejects.toThrow();
 });

@@ -1,29 +1,18 @@
 // The real CLI process: SIGHUP reloads the configuration; request log lines carry cost and trace id.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { freePort, startCli, type CliProcess } from '../support/cli.js';
 import { MockUpstream } from '../support/mock-openai.js';
 import { mockProvider, writeConfig } from '../support/proxy.js';
 
 let alpha: MockUpstream;
 let beta: MockUpstream;
 let collector: Server;
-let child: ChildProcess;
+let cli: CliProcess;
 let base: string;
 let configFile: string;
-let stdout = '';
 let doc: (providers: unknown[]) => Record<string, unknown>;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   alpha = await MockUpstream.start('alpha');
@@ -40,22 +29,12 @@ beforeAll(async () => {
     providers,
   });
   configFile = writeConfig(doc([mockProvider('alpha', alpha.url, { models: ['gpt-4o'] })]));
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile], {
-    env: { ...process.env, PROXY_API_LOG_LEVEL: 'info', PROXY_API_PROXY_API_KEYS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  cli = await startCli(configFile);
   base = `http://127.0.0.1:${port}`;
-  for (let waited = 0; !stdout.includes('llm-proxy listening'); waited += 50) {
-    if (waited > 15_000 || child.exitCode !== null) throw new Error(`proxy did not start: ${stderr}${stdout}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }, 30_000);
 
 afterAll(async () => {
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   await alpha.close();
   await beta.close();
   collector.closeAllConnections();
@@ -71,8 +50,8 @@ const chat = (model: string, id: string) =>
 
 test('the request log line carries cost_usd and trace_id', async () => {
   expect((await chat('gpt-4o', 'cost-line-1')).status).toBe(200);
-  await expect.poll(() => stdout.includes('"request_id":"cost-line-1"'), { timeout: 5000 }).toBe(true);
-  const line = stdout.split('\n').find((l) => l.includes('"request_id":"cost-line-1"') && l.includes('"msg":"request"'))!;
+  await expect.poll(() => cli.stdout.includes('"request_id":"cost-line-1"'), { timeout: 5000 }).toBe(true);
+  const line = cli.stdout.split('\n').find((l) => l.includes('"request_id":"cost-line-1"') && l.includes('"msg":"request"'))!;
   const entry = JSON.parse(line) as { cost_usd: number; trace_id: string; provider: string };
   expect(entry.provider).toBe('alpha');
   expect(entry.cost_usd).toBeCloseTo((9 * 0.0025 + 3 * 0.01) / 1000, 10);
@@ -82,15 +61,15 @@ test('the request log line carries cost_usd and trace_id', async () => {
 test('SIGHUP reloads the configuration; an invalid file keeps the old one serving', async () => {
   expect((await chat('beta-model', 'before-hup')).status).toBe(404);
   writeFileSync(configFile, JSON.stringify(doc([mockProvider('alpha', alpha.url, { models: ['gpt-4o'] }), mockProvider('beta', beta.url, { models: ['beta-model'] })])));
-  child.kill('SIGHUP');
-  await expect.poll(() => stdout.includes('configuration reloaded'), { timeout: 5000 }).toBe(true);
+  cli.child.kill('SIGHUP');
+  await expect.poll(() => cli.stdout.includes('configuration reloaded'), { timeout: 5000 }).toBe(true);
   const res = await chat('beta-model', 'after-hup');
   expect(res.status).toBe(200);
   expect(res.headers.get('x-proxy-provider')).toBe('beta');
 
   writeFileSync(configFile, '{ not json');
-  child.kill('SIGHUP');
-  await expect.poll(() => stdout.includes('configuration reload rejected'), { timeout: 5000 }).toBe(true);
+  cli.child.kill('SIGHUP');
+  await expect.poll(() => cli.stdout.includes('configuration reload rejected'), { timeout: 5000 }).toBe(true);
   expect((await chat('beta-model', 'after-bad-hup')).status).toBe(200);
-  expect(child.exitCode).toBeNull();
+  expect(cli.child.exitCode).toBeNull();
 });

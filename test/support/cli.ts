@@ -1,0 +1,43 @@
+// Starts the real CLI (`node --import tsx src/main.ts`) on a free loopback port and waits until it
+// says it is listening; tests read its stdout (the JSON log) and send it signals.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  /** Everything printed so far. */
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export async function startCli(configFile: string, env: Record<string, string | undefined> = {}): Promise<CliProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile], {
+    env: { ...process.env, PROXY_API_LOG_LEVEL: 'info', PROXY_API_PROXY_API_KEYS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  for (let waited = 0; !out.stdout.includes('llm-proxy listening'); waited += 50) {
+    if (waited > 15_000 || child.exitCode !== null) throw new Error(`proxy did not start: ${out.stderr}${out.stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    child,
+    get stdout() {
+      return out.stdout;
+    },
+    get stderr() {
+      return out.stderr;
+    },
+  };
+}

@@ -2,13 +2,14 @@
 import { wantsUsage } from '../common/chunks.js';
 import { configuredModels, mapBody, nativeHttp, unsupported } from '../common/http.js';
 import { transformSse } from '../common/stream.js';
-import type { AdapterDeps, ModelInfo, Operation, ProviderAdapter } from '../types.js';
+import type { AdapterDeps, Operation, ProviderAdapter } from '../types.js';
 import { toEmbedRequest, toEmbeddingList } from './embeddings.js';
 import { COHERE_PATHS, cohereHeaders } from './endpoints.js';
 import { cohereErrorBody } from './errors.js';
 import { toCohereRequest } from './request.js';
 import { toChatCompletion } from './response.js';
 import { CohereStreamTransform } from './stream.js';
+import { listPagedModels } from '../common/models.js';
 
 const OPERATIONS: readonly Operation[] = ['chat', 'embeddings'];
 
@@ -43,22 +44,16 @@ export function createCohereAdapter(deps: AdapterDeps): ProviderAdapter {
     images: () => unsupported(config.name, 'images'),
 
     async listModels(signal) {
-      const models: ModelInfo[] = [];
-      let token: string | undefined;
-      for (let page = 0; page < 10; page++) {
-        const data = await http.getJson(COHERE_PATHS.models(1000, token), signal);
-        for (const m of Array.isArray(data.models) ? (data.models as Record<string, unknown>[]) : []) {
-          if (typeof m?.name !== 'string') continue;
-          models.push({
-            id: m.name,
-            owned_by: 'cohere',
-            ...(typeof m.context_length === 'number' && { context_window: m.context_length }),
-            ...(Array.isArray(m.endpoints) && { capabilities: m.endpoints as string[] }),
-          });
-        }
-        if (typeof data.next_page_token !== 'string' || !data.next_page_token) break;
-        token = data.next_page_token;
-      }
+      const models = await listPagedModels({
+        page: (token) => http.getJson(COHERE_PATHS.models(1000, token), signal),
+        tokenField: 'next_page_token',
+        toModel: (m) => ({
+          id: m.name,
+          owned_by: 'cohere',
+          ...(typeof m.context_length === 'number' && { context_window: m.context_length }),
+          ...(Array.isArray(m.endpoints) && { capabilities: m.endpoints as string[] }),
+        }),
+      });
       return models.length > 0 ? models : configuredModels(config.models, config.name);
     },
 

@@ -3,13 +3,14 @@
 import { wantsUsage } from '../common/chunks.js';
 import { configuredModels, mapBody, nativeHttp, unsupported } from '../common/http.js';
 import { transformSse } from '../common/stream.js';
-import type { AdapterDeps, ModelInfo, Operation, ProviderAdapter } from '../types.js';
+import type { AdapterDeps, Operation, ProviderAdapter } from '../types.js';
 import { toBatchEmbedRequest, toEmbeddingList } from './embeddings.js';
 import { GOOGLE_PATHS, googleHeaders } from './endpoints.js';
 import { googleErrorBody } from './errors.js';
 import { toGeminiRequest } from './request.js';
 import { toChatCompletion } from './response.js';
 import { GoogleStreamTransform } from './stream.js';
+import { listPagedModels } from '../common/models.js';
 
 const OPERATIONS: readonly Operation[] = ['chat', 'embeddings'];
 
@@ -43,23 +44,17 @@ export function createGoogleAdapter(deps: AdapterDeps): ProviderAdapter {
     images: () => unsupported(config.name, 'images'),
 
     async listModels(signal) {
-      const models: ModelInfo[] = [];
-      let token: string | undefined;
-      for (let page = 0; page < 10; page++) {
-        const data = await http.getJson(GOOGLE_PATHS.models(1000, token), signal);
-        for (const m of Array.isArray(data.models) ? (data.models as Record<string, unknown>[]) : []) {
-          if (typeof m?.name !== 'string') continue;
-          models.push({
-            id: m.name.replace(/^models\//, ''),
-            owned_by: 'google',
-            ...(typeof m.inputTokenLimit === 'number' && { context_window: m.inputTokenLimit }),
-            ...(typeof m.outputTokenLimit === 'number' && { max_tokens: m.outputTokenLimit }),
-            ...(Array.isArray(m.supportedGenerationMethods) && { capabilities: m.supportedGenerationMethods as string[] }),
-          });
-        }
-        if (typeof data.nextPageToken !== 'string' || !data.nextPageToken) break;
-        token = data.nextPageToken;
-      }
+      const models = await listPagedModels({
+        page: (token) => http.getJson(GOOGLE_PATHS.models(1000, token), signal),
+        tokenField: 'nextPageToken',
+        toModel: (m) => ({
+          id: m.name.replace(/^models\//, ''),
+          owned_by: 'google',
+          ...(typeof m.inputTokenLimit === 'number' && { context_window: m.inputTokenLimit }),
+          ...(typeof m.outputTokenLimit === 'number' && { max_tokens: m.outputTokenLimit }),
+          ...(Array.isArray(m.supportedGenerationMethods) && { capabilities: m.supportedGenerationMethods as string[] }),
+        }),
+      });
       return models.length > 0 ? models : configuredModels(config.models, config.name);
     },
 

@@ -284,6 +284,9 @@ async function main(): Promise<void> {
   workDir = mkdtempSync(path.join(tmpdir(), 'llm-proxy-bench-'));
   // The orchestrator (all its threads) stays off the proxy's core too.
   execFileSync('taskset', ['-a', '-p', '-c', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' });
+  // Taken before building: commits made while the run goes on are not what was measured.
+  const revision = execFileSync('git', ['rev-parse', '--short', args.ref ?? 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const dirty = !args.ref && execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
   if (args.ref) source = exportRef(args.ref);
   if (runner === 'dist') build();
 
@@ -408,9 +411,8 @@ async function main(): Promise<void> {
   const noisyRuns = samples.filter((x) => x.foreignCores >= NOISY_CORES).length;
   const noise = `other processes used ${(foreign.reduce((a, b) => a + b, 0) / Math.max(1, foreign.length)).toFixed(2)} cores on average during the runs (max ${Math.max(0, ...foreign).toFixed(2)}; ${noisyRuns} of ${samples.length} runs above ${NOISY_CORES}, ${samples.reduce((n, x) => n + x.tries - 1, 0)} repeated)`;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ${noise}`;
-  const revision = execFileSync('git', ['rev-parse', '--short', args.ref ?? 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
   const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  const legend = `Medians of ${REPS} interleaved repetition(s); latencies in ms, measured open-loop at the fixed rate (time to first byte for streams, full response otherwise); max throughput with autocannon, ${MAX_CONNECTIONS} connections, ${SECONDS.max} s per run. llm-proxy ${args.ref ? `at ${args.ref} (${revision})` : `working tree at ${revision}`} runs from ${runner === 'dist' ? 'dist/ (tsc build)' : 'src/ through tsx'}, logging at info to stdout (/dev/null), one client API key. ${machine}.`;
+  const legend = `Medians of ${REPS} interleaved repetition(s); latencies in ms, measured open-loop at the fixed rate (time to first byte for streams, full response otherwise); max throughput with autocannon, ${MAX_CONNECTIONS} connections, ${SECONDS.max} s per run. llm-proxy ${args.ref ? `at ${args.ref} (${revision})` : `working tree at ${revision}${dirty ? ' with uncommitted changes in src/' : ''}`} runs from ${runner === 'dist' ? 'dist/ (tsc build)' : 'src/ through tsx'}, logging at info to stdout (/dev/null), one client API key. ${machine}.`;
   process.stdout.write(`\n${legend}\n${plain.join('\n')}\n`);
   for (const note of notes) process.stdout.write(`note: ${note}\n`);
 

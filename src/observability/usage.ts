@@ -134,24 +134,31 @@ function contentText(content: unknown): string {
 }
 
 /** Collects the text of a chat or completions stream, for counting when the provider sends no usage. */
+/**
+ * The text of a streamed answer, kept for counting only if the provider sends no usage. Chunks are
+ * held as they came and parsed at the end, so streams that do report usage never pay for a parse.
+ */
 export class StreamText {
-  private readonly parts: string[] = [];
+  private readonly chunks: string[] = [];
 
   add(chunk: string): void {
-    if (!chunk.includes('"content"') && !chunk.includes('"text"')) return;
-    try {
-      const parsed = JSON.parse(chunk) as { choices?: Array<{ delta?: { content?: unknown }; text?: unknown }> };
-      for (const choice of parsed.choices ?? []) {
-        const text = choice.delta?.content ?? choice.text;
-        if (typeof text === 'string') this.parts.push(text);
-      }
-    } catch {
-      // a chunk we cannot read adds nothing we can count
-    }
+    if (chunk.includes('"content"') || chunk.includes('"text"')) this.chunks.push(chunk);
   }
 
   text(): string {
-    return this.parts.join('');
+    const parts: string[] = [];
+    for (const chunk of this.chunks) {
+      try {
+        const parsed = JSON.parse(chunk) as { choices?: Array<{ delta?: { content?: unknown }; text?: unknown }> };
+        for (const choice of parsed.choices ?? []) {
+          const text = choice.delta?.content ?? choice.text;
+          if (typeof text === 'string') parts.push(text);
+        }
+      } catch {
+        // a chunk we cannot read adds nothing we can count
+      }
+    }
+    return parts.join('');
   }
 }
 

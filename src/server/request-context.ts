@@ -69,7 +69,6 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply, status:
     },
     'request',
   );
-  void reply;
 }
 
 async function requestContextPlugin(app: FastifyInstance): Promise<void> {

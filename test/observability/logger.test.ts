@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, isoTime } from '../../src/observability/logger.js';
 
 test('secrets in headers, request headers, key fields and the configured key header are redacted', async () => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'llm-proxy-log-')), 'out.log');
@@ -23,4 +23,17 @@ test('secrets in headers, request headers, key fields and the configured key hea
   for (const secret of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']) expect(text).not.toContain(`"${secret}"`);
   expect(text).toContain('keep-me');
   expect(JSON.parse(text).headers.authorization).toBe('[REDACTED]');
+});
+
+test('the timestamp is ISO 8601 with milliseconds, as pino.stdTimeFunctions.isoTime writes it', () => {
+  for (let i = 0; i < 50; i++) {
+    const before = Date.now();
+    const field = isoTime();
+    const after = Date.now();
+    const match = /^,"time":"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)"$/.exec(field);
+    expect(match, field).not.toBeNull();
+    const at = Date.parse(match![1]);
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(after);
+  }
 });

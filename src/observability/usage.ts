@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { JsonResult, Usage } from '../providers/types.js';
 import type { DispatchResult } from '../routing/router.js';
+import { usageOf } from '../upstream/raw-json.js';
 
 export interface Price {
   input_per_1k: number;
@@ -59,6 +60,23 @@ export function plainModel(model: string): string {
  * model starts with, so dated snapshots (`gpt-4o-2024-08-06`) are priced like their family.
  */
 export function priceOf(pricing: Config['pricing'], model: string): Price | null {
+  let known = priceCache.get(pricing);
+  if (!known) priceCache.set(pricing, (known = new Map()));
+  let price = known.get(model);
+  if (price === undefined) {
+    // Model names come from clients: a bounded memo, emptied when full.
+    if (known.size >= PRICE_CACHE_SIZE) known.clear();
+    price = findPrice(pricing, model);
+    known.set(model, price);
+  }
+  return price;
+}
+
+/** Prices already looked up, per price table (a reload brings a new table). */
+const priceCache = new WeakMap<Config['pricing'], Map<string, Price | null>>();
+const PRICE_CACHE_SIZE = 1000;
+
+function findPrice(pricing: Config['pricing'], model: string): Price | null {
   const name = plainModel(model);
   const exact = pricing[name] ?? DEFAULT_PRICES[name];
   if (exact) return exact;
@@ -93,8 +111,8 @@ export function roundUsd(value: number): number {
  * Undefined when the answer has no usage or its model no price.
  */
 export function costInfo(request: FastifyRequest, config: Config, outcome: DispatchResult<JsonResult>): { cost_usd: number } | undefined {
-  const usage = outcome.value.data.usage as Usage | undefined;
-  if (!usage || typeof usage !== 'object') return undefined;
+  const usage = usageOf(outcome.value);
+  if (!usage) return undefined;
   const cost = costOf(config.pricing, outcome.model, usage);
   if (cost === null) return undefined;
   request.proxy.extra.cost_usd = cost;

@@ -27,10 +27,10 @@ export interface AttemptContext {
 
 /** A complete OpenAI-format JSON answer. */
 export interface JsonResult {
-  /** The answer, parsed. */
-  data: Record<string, unknown>;
+  /** The answer, parsed (on first access, for answers forwarded as bytes). */
+  readonly data: Record<string, unknown>;
   /** The same answer as upstream bytes, when they are OpenAI-format and forwarded unchanged. */
-  raw?: Buffer;
+  readonly raw?: Buffer;
 }
 
 /**

@@ -14,7 +14,7 @@ import { applyModelOverrides } from '../routing/overrides.js';
 import type { Runtime } from '../runtime.js';
 import { shapeError } from '../server/errors.js';
 import { sseEvent } from '../upstream/sse.js';
-import { clientSignal, openStream, sendJsonResult, validate, writeStream } from './respond.js';
+import { clientLink, openStream, sendJsonResult, validate, writeStream } from './respond.js';
 
 /** Anthropic's error type for each status this proxy answers with. */
 const ERROR_TYPES: Record<number, string> = {
@@ -59,7 +59,7 @@ export default async function anthropicRoutes(app: FastifyInstance, opts: { runt
     const options = {
       op: 'chat' as const,
       model,
-      signal: clientSignal(reply),
+      client: clientLink(reply),
       requestId: request.id,
       rawBody: changed ? undefined : request.rawBody,
       forwardHeaders: trace,

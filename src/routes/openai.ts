@@ -14,7 +14,7 @@ import { applyModelOverrides } from '../routing/overrides.js';
 import { condensingRouter } from '../routing/condense.js';
 import type { Runtime } from '../runtime.js';
 import { costInfo } from '../observability/usage.js';
-import { clientSignal, openStream, sendJsonResult, validate, writeStream } from './respond.js';
+import { clientLink, openStream, sendJsonResult, validate, writeStream } from './respond.js';
 
 interface Surface<S extends z.ZodType> {
   path: string;
@@ -69,7 +69,7 @@ export default async function openaiRoutes(app: FastifyInstance, opts: { runtime
       const options = {
         op: s.op,
         model,
-        signal: clientSignal(reply),
+        client: clientLink(reply),
         requestId: request.id,
         rawBody: changed ? undefined : request.rawBody,
         forwardHeaders: traceHeaders(request),

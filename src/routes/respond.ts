@@ -6,7 +6,8 @@ import type { z } from 'zod';
 import { formatPath } from '../config/schema.js';
 import { ProxyError } from '../errors.js';
 import type { ChunkStream, JsonResult, Usage } from '../providers/types.js';
-import type { DispatchResult } from '../routing/router.js';
+import type { ClientLink, DispatchResult } from '../routing/router.js';
+import { usageOf } from '../upstream/raw-json.js';
 import { SSE_DONE, sseData } from '../upstream/sse.js';
 import { logRequest, overheadMs } from '../server/request-context.js';
 import { shapeError } from '../server/errors.js';
@@ -24,14 +25,41 @@ export function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer
   throw new ProxyError('invalid_request', message, param === '(root)' ? null : param);
 }
 
-/** An AbortSignal that fires when the client goes away before the response is complete. */
-export function clientSignal(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
+/** The client of one request: aborted when it goes away before its response is complete. */
+export class ClientAbort implements ClientLink {
+  aborted = false;
+  private listeners: (() => void)[] = [];
+  private controller: AbortController | null = null;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.controller?.abort();
+    for (const listener of this.listeners.splice(0)) listener();
+  }
+
+  onAbort(listener: () => void): void {
+    if (this.aborted) listener();
+    else this.listeners.push(listener);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+}
+
+/** Links a request's client: aborted when the response closes before it is complete. */
+export function clientLink(reply: FastifyReply): ClientAbort {
+  const client = new ClientAbort();
   const res = reply.raw;
   res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
+    if (!res.writableFinished) client.abort();
   });
-  return controller.signal;
+  return client;
 }
 
 export function recordOutcome(request: FastifyRequest, outcome: DispatchResult<unknown>): void {
@@ -49,15 +77,16 @@ export interface ProxyInfoOptions {
 /** Sends a JSON result; pass-through bytes are sent as they came, with `_proxy_info` spliced in. */
 export function sendJsonResult(request: FastifyRequest, reply: FastifyReply, outcome: DispatchResult<JsonResult>, info: ProxyInfoOptions): FastifyReply {
   recordOutcome(request, outcome);
-  const { data, raw } = outcome.value;
-  const usage = data.usage as Usage | undefined;
-  if (usage && typeof usage === 'object') request.proxy.usage = usage;
+  const result = outcome.value;
+  const raw = result.raw;
+  const usage = usageOf(result);
+  if (usage) request.proxy.usage = usage;
   const responseTime = (performance.now() - request.proxy.startedAt) / 1000;
   reply
     .header('content-type', 'application/json; charset=utf-8')
     .header('x-proxy-provider', outcome.provider)
     .header('x-proxy-overhead-ms', overheadMs(request.proxy).toFixed(3));
-  if (!info.enabled) return reply.send(raw ?? JSON.stringify(data));
+  if (!info.enabled) return reply.send(raw ?? JSON.stringify(result.data));
   const proxyInfo = {
     provider: outcome.provider,
     attempt_number: outcome.attempts,
@@ -67,7 +96,7 @@ export function sendJsonResult(request: FastifyRequest, reply: FastifyReply, out
     ...info.extra,
   };
   if (raw) return reply.send(spliceMember(raw, '_proxy_info', JSON.stringify(proxyInfo)));
-  return reply.send(JSON.stringify({ ...data, _proxy_info: proxyInfo }));
+  return reply.send(JSON.stringify({ ...result.data, _proxy_info: proxyInfo }));
 }
 
 /** Adds `"key": value` as the last member of the JSON object in `raw`, without re-serialising it. */

@@ -15,7 +15,7 @@ import type { Operation } from '../providers/types.js';
 import type { Runtime } from '../runtime.js';
 import { planDrop, transcript, withSummary } from './condense-plan.js';
 import { asContextLengthError, contextWindow, isContextLengthError, limitFromMessage } from './context-errors.js';
-import type { Attempt, DispatchOptions, DispatchResult } from './router.js';
+import type { Attempt, ClientLink, DispatchOptions, DispatchResult } from './router.js';
 import { TokenCounter, tokenUpperBound } from './tokens.js';
 
 export type Strategy = Config['condensation']['fallback_strategies'][number];
@@ -66,7 +66,7 @@ export class Condenser {
   }
 
   /** Runs `strategy` on `body`; null when the strategy cannot make it fit. */
-  async apply(strategy: Strategy, body: ChatRequest, need: Need, signal: AbortSignal, requestId: string): Promise<Condensed | null> {
+  async apply(strategy: Strategy, body: ChatRequest, need: Need, client: ClientLink, requestId: string): Promise<Condensed | null> {
     const config = this.runtime.config;
     const counter = await TokenCounter.forModel(body.model);
     const extra = 3 + (body.tools?.length ? counter.text(JSON.stringify(body.tools)) : 0);
@@ -82,7 +82,7 @@ export class Condenser {
       const maxTokens = config.condensation.summary_max_tokens;
       const plan = planDrop(body.messages, counter, need.target, extra + maxTokens + 20);
       if (!plan) return null;
-      const { summary, cached } = await this.summarize(model, plan.dropped, signal, requestId);
+      const { summary, cached } = await this.summarize(model, plan.dropped, client, requestId);
       const messages = withSummary(plan.kept, summary);
       const tokens = counter.request({ messages, tools: body.tools });
       return { body: { ...body, messages }, info: { strategy, ...base, condensed_tokens: tokens, messages_removed: plan.dropped.length, summary_cached: cached } };
@@ -126,7 +126,7 @@ export class Condenser {
     return best?.model ?? null;
   }
 
-  private async summarize(model: string, dropped: ChatRequest['messages'], signal: AbortSignal, requestId: string): Promise<{ summary: string; cached: boolean }> {
+  private async summarize(model: string, dropped: ChatRequest['messages'], client: ClientLink, requestId: string): Promise<{ summary: string; cached: boolean }> {
     const config = this.runtime.config;
     this.resizeCache(config);
     const key = createHash('sha256').update(model).update('\u0000').update(JSON.stringify(dropped)).digest('hex');
@@ -146,7 +146,7 @@ export class Condenser {
       max_tokens: config.condensation.summary_max_tokens,
       temperature: 0,
     };
-    const result = await this.runtime.router.dispatch({ op: 'chat', model, signal, requestId }, (adapter, ctx) => adapter.chat(request, ctx));
+    const result = await this.runtime.router.dispatch({ op: 'chat', model, client, requestId }, (adapter, ctx) => adapter.chat(request, ctx));
     const choices = result.value.data.choices as Array<{ message?: { content?: unknown } }> | undefined;
     const summary = choices?.[0]?.message?.content;
     if (typeof summary !== 'string' || !summary.trim()) {
@@ -264,9 +264,9 @@ async function dispatchCondensing<T>(
 /** One strategy; a failing summariser is logged and the next strategy gets its turn. */
 async function tryStrategy(condenser: Condenser, strategy: Strategy, chat: ChatRequest, need: Need, options: DispatchOptions, request: FastifyRequest): Promise<Condensed | null> {
   try {
-    return await condenser.apply(strategy, chat, need, options.signal, options.requestId);
+    return await condenser.apply(strategy, chat, need, options.client, options.requestId);
   } catch (error) {
-    if (options.signal.aborted) throw error;
+    if (options.client.aborted) throw error;
     request.log.warn({ request_id: request.id, strategy, err_message: (error as Error).message }, 'condensation strategy failed; trying the next one');
     return null;
   }

@@ -48,10 +48,22 @@ export interface RouterPolicy {
   observe?(event: AttemptEvent): void;
 }
 
+/**
+ * The client's side of a request: whether it went away, and who to tell when it does. Not an
+ * AbortSignal: Node 20 takes some 10 µs to create one, so a real signal is made only on demand.
+ */
+export interface ClientLink {
+  readonly aborted: boolean;
+  /** Runs `listener` when the client goes away (at once if it already has). */
+  onAbort(listener: () => void): void;
+  /** An AbortSignal that fires with the client, created on first use. */
+  readonly signal: AbortSignal;
+}
+
 export interface DispatchOptions {
   op: Operation;
   model: string;
-  signal: AbortSignal;
+  client: ClientLink;
   requestId: string;
   /** The client's request bytes; forwarded unchanged to providers that take the model name as sent. */
   rawBody?: Buffer;
@@ -139,7 +151,7 @@ export class Router {
         attempts++;
         const started = performance.now();
         const timeoutMs = Math.min(config.timeout * 1000, remaining);
-        const timer = attemptTimer(name, timeoutMs, timeoutMs < config.timeout * 1000, options.signal);
+        const timer = attemptTimer(name, timeoutMs, timeoutMs < config.timeout * 1000, options.client);
         const ctx: AttemptContext = {
           model: candidate.model,
           signal: timer.signal,
@@ -161,7 +173,7 @@ export class Router {
           timer.clear();
           const durationMs = performance.now() - started;
           upstreamMs += durationMs;
-          if (options.signal.aborted) throw thrown;
+          if (options.client.aborted) throw thrown;
           // Whatever shape the abort took inside the adapter, a fired attempt timer means a timeout.
           const error = timer.fired ? timer.error : asProviderError(name, thrown);
           this.observe({ requestId: options.requestId, provider: name, model: candidate.model, op: options.op, attempt: attempts, isRetry: retry > 0, isFallback, durationMs, error });
@@ -174,9 +186,9 @@ export class Router {
           const wait = retryDelayMs(retry + 1, config.retry_delay, error.retryAfterMs);
           if (wait === null || Date.now() + wait >= deadline) break;
           const slept = performance.now();
-          await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
+          await sleep(wait, undefined, { signal: options.client.signal }).catch(() => undefined);
           upstreamMs += performance.now() - slept;
-          if (options.signal.aborted) throw abortError();
+          if (options.client.aborted) throw abortError();
         }
       }
       return null;
@@ -292,10 +304,10 @@ interface AttemptTimer {
 /**
  * Bounds one attempt as a whole (headers, body, a stream's first chunk): undici's timeouts only bound
  * each wait, so a body trickling in could otherwise outlive the provider's `timeout`. Built for the
- * hot path: the timeout error is only made when the timer fires, and the client's signal is linked
- * with one listener rather than AbortSignal.any.
+ * hot path: the timeout error is only made when the timer fires, and the client is linked with one
+ * listener rather than AbortSignal.any.
  */
-function attemptTimer(provider: string, timeoutMs: number, budgetBound: boolean, client: AbortSignal): AttemptTimer {
+function attemptTimer(provider: string, timeoutMs: number, budgetBound: boolean, client: ClientLink): AttemptTimer {
   const controller = new AbortController();
   let error: ProviderError | null = null;
   const handle = setTimeout(() => {
@@ -303,9 +315,8 @@ function attemptTimer(provider: string, timeoutMs: number, budgetBound: boolean,
     error = new ProviderError({ provider, status: null, kind: 'timeout', retryable: true, message: `${provider} timed out (${why})` });
     controller.abort(error);
   }, Math.max(1, timeoutMs));
-  if (client.aborted) controller.abort(client.reason);
   // Stays linked after the attempt succeeds: a stream still has to stop when the client leaves.
-  else client.addEventListener('abort', () => controller.abort(client.reason), { once: true });
+  client.onAbort(() => controller.abort(abortError()));
   return {
     signal: controller.signal,
     get fired() {

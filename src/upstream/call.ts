@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { ProviderError, isRetryableStatus, type FailureKind } from '../errors.js';
 import type { Upstream, UpstreamRequest } from './pools.js';
+import { RawJson } from './raw-json.js';
 
 export interface CallTarget {
   provider: string;
@@ -24,23 +25,41 @@ export async function send(target: CallTarget, req: UpstreamRequest): Promise<Di
   throw await httpError(target, response);
 }
 
-/** Sends the request and reads a JSON answer: parsed, plus its bytes for pass-through. */
-export async function sendJson(target: CallTarget, req: UpstreamRequest): Promise<{ data: Record<string, unknown>; raw: Buffer }> {
+/**
+ * Sends the request and reads a JSON answer as bytes for pass-through. A body that does not even look
+ * like a JSON object fails the attempt (so the router can retry or fall back); the full parse waits
+ * until something reads `data`.
+ */
+export async function sendJson(target: CallTarget, req: UpstreamRequest): Promise<RawJson> {
   const response = await send(target, req);
   const raw = await readBody(target.provider, response.body);
-  try {
-    const data: unknown = JSON.parse(raw.toString('utf8'));
-    if (data && typeof data === 'object' && !Array.isArray(data)) return { data: data as Record<string, unknown>, raw };
-  } catch {
-    // fall through to the protocol error below
-  }
-  throw new ProviderError({
-    provider: target.provider,
-    status: response.statusCode,
-    kind: 'protocol',
-    retryable: true,
-    message: `${target.provider} returned a body that is not a JSON object`,
+  const notJson = () =>
+    new ProviderError({
+      provider: target.provider,
+      status: response.statusCode,
+      kind: 'protocol',
+      retryable: true,
+      message: `${target.provider} returned a body that is not a JSON object`,
+    });
+  if (!looksLikeObject(raw)) throw notJson();
+  return new RawJson(raw, (bytes) => {
+    try {
+      const data: unknown = JSON.parse(bytes.toString('utf8'));
+      if (data && typeof data === 'object' && !Array.isArray(data)) return data as Record<string, unknown>;
+    } catch {
+      // the protocol error below
+    }
+    throw notJson();
   });
+}
+
+/** First and last non-space bytes are `{` and `}`. */
+function looksLikeObject(raw: Buffer): boolean {
+  let start = 0;
+  let end = raw.length - 1;
+  while (start <= end && (raw[start] === 0x20 || raw[start] === 0x0a || raw[start] === 0x0d || raw[start] === 0x09)) start++;
+  while (end >= start && (raw[end] === 0x20 || raw[end] === 0x0a || raw[end] === 0x0d || raw[end] === 0x09)) end--;
+  return end > start && raw[start] === 0x7b && raw[end] === 0x7d;
 }
 
 export async function readBody(provider: string, body: Dispatcher.ResponseData['body']): Promise<Buffer> {

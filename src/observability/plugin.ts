@@ -100,7 +100,11 @@ async function observabilityPlugin(app: FastifyInstance, opts: { runtime: Runtim
   }
 
   const streams = new WeakMap<FastifyRequest, StreamTrack>();
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
+    trackRequest(request);
+    done();
+  });
+  const trackRequest = (request: FastifyRequest): void => {
     const body = request.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object' || Array.isArray(body)) return;
     const asked = body.model;
@@ -119,7 +123,7 @@ async function observabilityPlugin(app: FastifyInstance, opts: { runtime: Runtim
       }
       track.text.add(chunk);
     };
-  });
+  };
 
   app.requestDone.push((request, reply, status) => {
     try {

@@ -1,7 +1,7 @@
 // API-key authentication. Keys are held only as SHA-256 digests and compared in constant time;
 // `Authorization: Bearer` and the configured header are both accepted. Routes that need an admin
 // key say so with `config: { auth: 'admin' }`.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/schema.js';
@@ -16,7 +16,7 @@ declare module 'fastify' {
 }
 
 export function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+  return hash('sha256', text, 'buffer');
 }
 
 export interface KeyRing {
@@ -57,7 +57,17 @@ async function authPlugin(app: FastifyInstance, opts: { runtime: Runtime }): Pro
   let ring = buildKeyRing(runtime.config.auth);
   let ringFor = runtime.config.auth;
 
-  app.addHook('onRequest', async (request) => {
+  // Callback style rather than async: no promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      check(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
+  function check(request: FastifyRequest): void {
     if (ringFor !== runtime.config.auth) {
       ring = buildKeyRing(runtime.config.auth);
       ringFor = runtime.config.auth;
@@ -80,7 +90,7 @@ async function authPlugin(app: FastifyInstance, opts: { runtime: Runtime }): Pro
     if (level === 'admin' && !request.proxy.isAdmin) {
       throw new ProxyError('insufficient_permissions', 'This endpoint needs an admin key');
     }
-  });
+  }
 }
 
 export default fp(authPlugin, { name: 'auth', fastify: '5.x', dependencies: ['request-context'] });

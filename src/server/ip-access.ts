@@ -101,12 +101,11 @@ export function isProbe(request: FastifyRequest): boolean {
 
 async function ipAccessPlugin(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
   const { runtime } = opts;
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const { deny } = addressRules(runtime.config);
-    if (deny.size === 0 || isProbe(request)) return;
-    if (deny.has(clientIp(request, runtime.config))) {
-      throw new ProxyError('insufficient_permissions', 'Requests from your address are not allowed');
-    }
+    if (deny.size > 0 && !isProbe(request) && deny.has(clientIp(request, runtime.config))) {
+      done(new ProxyError('insufficient_permissions', 'Requests from your address are not allowed'));
+    } else done();
   });
 }
 

@@ -130,9 +130,14 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { runtime: Runtime })
   // Counters, cache and quotas share the connection: start serving once it is up (or has failed).
   await sharedRedis(runtime)?.ready(2000);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style, so a proxy without rate limits pays no promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!runtime.config.rate_limit.enabled || isProbe(request)) done();
+    else limit(request, reply).then(() => done(), done);
+  });
+
+  async function limit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const config = runtime.config;
-    if (!config.rate_limit.enabled || isProbe(request)) return;
     const ip = clientIp(request, config);
     if (addressRules(config).allow.has(ip)) return;
     const checks = checksFor(request, config, ip);
@@ -151,7 +156,7 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { runtime: Runtime })
       pending.delete(request);
     }
     applyOutcomes(reply, outcomes);
-  });
+  }
 }
 
 /** Headers from the most restrictive limit; a 429 when any limit is exceeded. */

@@ -74,12 +74,15 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply, status:
 async function requestContextPlugin(app: FastifyInstance): Promise<void> {
   app.decorateRequest('proxy', null as unknown as RequestState);
   app.decorate('requestDone', [] as RequestDoneHook[]);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: an async hook costs a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     request.proxy = newRequestState();
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     if (request.proxy) logRequest(request, reply, reply.statusCode);
+    done();
   });
 }
 

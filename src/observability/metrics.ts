@@ -2,7 +2,7 @@
 // /metrics. Fed by a RouterPolicy (attempts, retries, fallbacks, upstream time, in-flight attempts)
 // and by the request-done hook (requests, durations, overhead, tokens, cost); gauges that mirror
 // other features' state (breakers, provider status, cache) are read at scrape time.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration } from 'prom-client';
 import type { Usage } from '../providers/types.js';
 import type { AttemptEvent, RouterPolicy } from '../routing/router.js';
 import type { Runtime } from '../runtime.js';
@@ -43,6 +43,45 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
+/**
+ * Increments of one prom-client Counter, summed per label set in a plain Map and handed over when the
+ * registry is read. prom-client hashes and validates the labels on every inc (a few µs per request
+ * across the per-request counters); here a request costs one string join and an addition.
+ */
+class Tally<L extends string> {
+  readonly counter: Counter<L>;
+  private readonly pending = new Map<string, { labels: Record<L, string>; value: number; shown: boolean }>();
+
+  constructor(
+    config: CounterConfiguration<L>,
+    private readonly labelNames: readonly L[],
+  ) {
+    const flush = () => this.flush();
+    this.counter = new Counter<L>({ ...config, labelNames, collect: flush });
+  }
+
+  /** `values` in the order of the label names. */
+  add(values: readonly string[], amount = 1): void {
+    const key = values.join('\u0001');
+    const entry = this.pending.get(key);
+    if (entry) entry.value += amount;
+    else {
+      const labels = {} as Record<L, string>;
+      this.labelNames.forEach((name, i) => (labels[name] = values[i]));
+      this.pending.set(key, { labels, value: amount, shown: false });
+    }
+  }
+
+  private flush(): void {
+    for (const entry of this.pending.values()) {
+      if (entry.value === 0 && entry.shown) continue;
+      this.counter.inc(entry.labels, entry.value);
+      entry.value = 0;
+      entry.shown = true;
+    }
+  }
+}
+
 const BREAKER_STATES: Record<string, number> = { closed: 0, half_open: 1, 'half-open': 1, halfopen: 1, open: 2 };
 const PROVIDER_STATUS: Record<string, number> = { healthy: 1, available: 1, degraded: 0.5, unknown: 0.5, unhealthy: 0, disabled: 0 };
 
@@ -50,14 +89,15 @@ export class Metrics {
   readonly registry = new Registry();
   readonly stats = new ProviderStats();
   readonly startedAt = Date.now();
-  private readonly requests: Counter<'provider' | 'endpoint' | 'status'>;
-  private readonly errors: Counter<'provider' | 'error_type'>;
-  private readonly tokens: Counter<'provider' | 'model' | 'operation'>;
+  private readonly requests: Tally<'provider' | 'endpoint' | 'status'>;
+  private readonly errors: Tally<'provider' | 'error_type'>;
+  private readonly tokens: Tally<'provider' | 'model' | 'operation'>;
   private readonly duration: Histogram<'provider' | 'endpoint'>;
   private readonly ttft: Histogram<'provider'>;
   private readonly upstream: Histogram<'provider'>;
   private readonly overhead: Histogram;
-  private readonly active: Gauge<'provider'>;
+  /** Upstream attempts in flight plus streams being relayed, per provider; read by the gauge at scrape. */
+  private readonly activeCounts = new Map<string, number>();
   private readonly retries: Counter<'provider'>;
   private readonly fallbacks: Counter<'provider'>;
   private readonly cacheHits: Counter;
@@ -66,22 +106,31 @@ export class Metrics {
   private readonly condensations: Counter;
   readonly healthChecks: Counter<'provider' | 'result'>;
   readonly configReloads: Counter<'result'>;
-  private readonly cost: Counter<'provider' | 'model'>;
-  private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
+  private readonly cost: Tally<'provider' | 'model'>;
+  private readonly httpRequests: Tally<'method' | 'route' | 'status_code'>;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   private knownModels: { config: unknown; names: Set<string> } | null = null;
 
   constructor(private readonly runtime: Runtime) {
     const p = runtime.config.metrics.prefix;
     const registers = [this.registry];
-    this.requests = new Counter({ name: `${p}_requests_total`, help: 'Client LLM requests by serving provider, endpoint and HTTP status', labelNames: ['provider', 'endpoint', 'status'], registers });
-    this.errors = new Counter({ name: `${p}_errors_total`, help: 'Errors: failed upstream attempts (error_type upstream_<kind>) and failed client requests (error_type = error code)', labelNames: ['provider', 'error_type'], registers });
-    this.tokens = new Counter({ name: `${p}_tokens_total`, help: 'Tokens by provider, model and operation (prompt or completion)', labelNames: ['provider', 'model', 'operation'], registers });
+    this.requests = new Tally({ name: `${p}_requests_total`, help: 'Client LLM requests by serving provider, endpoint and HTTP status', registers }, ['provider', 'endpoint', 'status']);
+    this.errors = new Tally({ name: `${p}_errors_total`, help: 'Errors: failed upstream attempts (error_type upstream_<kind>) and failed client requests (error_type = error code)', registers }, ['provider', 'error_type']);
+    this.tokens = new Tally({ name: `${p}_tokens_total`, help: 'Tokens by provider, model and operation (prompt or completion)', registers }, ['provider', 'model', 'operation']);
     this.duration = new Histogram({ name: `${p}_request_duration_seconds`, help: 'Client request duration, streams until their last byte', labelNames: ['provider', 'endpoint'], buckets: DURATION_BUCKETS, registers });
     this.ttft = new Histogram({ name: `${p}_time_to_first_token_seconds`, help: 'Streams: time from request arrival to the first chunk sent', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers });
     this.upstream = new Histogram({ name: `${p}_upstream_duration_seconds`, help: 'Duration of each upstream attempt (streams: until the first chunk)', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers });
     this.overhead = new Histogram({ name: `${p}_overhead_seconds`, help: 'Time the proxy itself added before the answer started (request time minus upstream time)', buckets: OVERHEAD_BUCKETS, registers });
-    this.active = new Gauge({ name: `${p}_active_requests`, help: 'Upstream attempts in flight plus streams being relayed, per provider', labelNames: ['provider'], registers });
+    const activeCounts = this.activeCounts;
+    new Gauge({
+      name: `${p}_active_requests`,
+      help: 'Upstream attempts in flight plus streams being relayed, per provider',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        for (const [provider, count] of activeCounts) this.set({ provider }, count);
+      },
+    });
     this.retries = new Counter({ name: `${p}_retries_total`, help: 'Retries on the same provider', labelNames: ['provider'], registers });
     this.fallbacks = new Counter({ name: `${p}_fallbacks_total`, help: 'Attempts that fell back to another provider', labelNames: ['provider'], registers });
     this.cacheHits = new Counter({ name: `${p}_cache_hits_total`, help: 'Answers served from the response cache', registers });
@@ -90,7 +139,7 @@ export class Metrics {
     this.condensations = new Counter({ name: `${p}_condensations_total`, help: 'Requests whose context was condensed', registers });
     this.healthChecks = new Counter({ name: `${p}_health_checks_total`, help: 'Provider health checks by result', labelNames: ['provider', 'result'], registers });
     this.configReloads = new Counter({ name: `${p}_config_reloads_total`, help: 'Configuration reloads by result', labelNames: ['result'], registers });
-    this.cost = new Counter({ name: `${p}_cost_usd_total`, help: 'Estimated spend in USD by provider and model', labelNames: ['provider', 'model'], registers });
+    this.cost = new Tally({ name: `${p}_cost_usd_total`, help: 'Estimated spend in USD by provider and model', registers }, ['provider', 'model']);
     new Gauge({
       name: `${p}_circuit_breaker_state`,
       help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',
@@ -117,7 +166,7 @@ export class Metrics {
         }
       },
     });
-    this.httpRequests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by method, route and status code', labelNames: ['method', 'route', 'status_code'], registers });
+    this.httpRequests = new Tally({ name: 'http_requests_total', help: 'HTTP requests by method, route and status code', registers }, ['method', 'route', 'status_code']);
     this.httpDuration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status_code'], buckets: DURATION_BUCKETS, registers });
   }
 
@@ -125,12 +174,12 @@ export class Metrics {
   policy(): RouterPolicy {
     return {
       wrap: async <T>(provider: string, attempt: () => Promise<T>): Promise<T> => {
-        const labels = { provider: this.provider(provider) };
-        this.active.inc(labels);
+        const name = this.provider(provider);
+        this.addActive(name, 1);
         try {
           return await attempt();
         } finally {
-          this.active.dec(labels);
+          this.addActive(name, -1);
         }
       },
       observe: (event: AttemptEvent) => this.attempt(event),
@@ -142,22 +191,26 @@ export class Metrics {
     this.upstream.observe({ provider }, event.durationMs / 1000);
     if (event.isRetry) this.retries.inc({ provider });
     if (event.isFallback && !event.isRetry) this.fallbacks.inc({ provider });
-    if (event.error) this.errors.inc({ provider, error_type: `upstream_${event.error.kind}` });
+    if (event.error) this.errors.add([provider, `upstream_${event.error.kind}`]);
     this.stats.attempt(provider, event.durationMs, event.error === null);
   }
 
   /** A stream started relaying to the client; `streamEnded` balances it. */
   streamStarted(provider: string): void {
-    this.active.inc({ provider: this.provider(provider) });
+    this.addActive(this.provider(provider), 1);
   }
 
   streamEnded(provider: string): void {
-    this.active.dec({ provider: this.provider(provider) });
+    this.addActive(this.provider(provider), -1);
+  }
+
+  private addActive(provider: string, delta: number): void {
+    this.activeCounts.set(provider, (this.activeCounts.get(provider) ?? 0) + delta);
   }
 
   request(record: RequestRecord): void {
     const status = String(record.status);
-    this.httpRequests.inc({ method: record.method, route: record.route, status_code: status });
+    this.httpRequests.add([record.method, record.route, status]);
     this.httpDuration.observe({ method: record.method, route: record.route, status_code: status }, record.durationS);
     if (record.errorCode === 'rate_limited' || (record.status === 429 && !record.provider)) this.rateLimited.inc();
     if (record.cache === 'hit') this.cacheHits.inc();
@@ -166,17 +219,17 @@ export class Metrics {
     if (record.model === null) return;
 
     const provider = record.provider ? this.provider(record.provider) : 'none';
-    this.requests.inc({ provider, endpoint: record.route, status });
+    this.requests.add([provider, record.route, status]);
     this.duration.observe({ provider, endpoint: record.route }, record.durationS);
     if (record.overheadS !== null) this.overhead.observe(record.overheadS);
     if (record.ttftS !== null) this.ttft.observe({ provider }, record.ttftS);
-    if (record.errorCode) this.errors.inc({ provider, error_type: record.errorCode });
+    if (record.errorCode) this.errors.add([provider, record.errorCode]);
     const model = this.model(record.model);
     if (record.usage) {
-      this.tokens.inc({ provider, model, operation: 'prompt' }, record.usage.prompt_tokens ?? 0);
-      this.tokens.inc({ provider, model, operation: 'completion' }, record.usage.completion_tokens ?? 0);
+      this.tokens.add([provider, model, 'prompt'], record.usage.prompt_tokens ?? 0);
+      this.tokens.add([provider, model, 'completion'], record.usage.completion_tokens ?? 0);
     }
-    if (record.costUsd) this.cost.inc({ provider, model }, record.costUsd);
+    if (record.costUsd) this.cost.add([provider, model], record.costUsd);
     this.stats.request(record.provider, record.status < 400, record.usage, record.costUsd);
   }
 

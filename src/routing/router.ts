@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import { ProviderError, ProxyError } from '../errors.js';
 import type { AttemptContext, Operation, ProviderAdapter } from '../providers/types.js';
 import { CandidateResolver, orderCandidates, type Candidate, type ProviderHandle } from './candidates.js';
+import { AttemptSignal } from './attempt-signal.js';
 import { retryDelayMs } from './retry.js';
 
 export interface AttemptEvent {
@@ -308,17 +309,17 @@ interface AttemptTimer {
  * listener rather than AbortSignal.any.
  */
 function attemptTimer(provider: string, timeoutMs: number, budgetBound: boolean, client: ClientLink): AttemptTimer {
-  const controller = new AbortController();
+  const signal = new AttemptSignal();
   let error: ProviderError | null = null;
   const handle = setTimeout(() => {
     const why = budgetBound ? 'the request timeout budget ran out' : `no answer within ${Math.round(timeoutMs) / 1000}s`;
     error = new ProviderError({ provider, status: null, kind: 'timeout', retryable: true, message: `${provider} timed out (${why})` });
-    controller.abort(error);
+    signal.abort(error);
   }, Math.max(1, timeoutMs));
   // Stays linked after the attempt succeeds: a stream still has to stop when the client leaves.
-  client.onAbort(() => controller.abort(abortError()));
+  client.onAbort(() => signal.abort(abortError()));
   return {
-    signal: controller.signal,
+    signal: signal.asAbortSignal(),
     get fired() {
       return error !== null;
     },

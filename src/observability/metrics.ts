@@ -2,10 +2,11 @@
 // /metrics. Fed by a RouterPolicy (attempts, retries, fallbacks, upstream time, in-flight attempts)
 // and by the request-done hook (requests, durations, overhead, tokens, cost); gauges that mirror
 // other features' state (breakers, provider status, cache) are read at scrape time.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type CounterConfiguration } from 'prom-client';
 import type { Usage } from '../providers/types.js';
 import type { AttemptEvent, RouterPolicy } from '../routing/router.js';
 import type { Runtime } from '../runtime.js';
+import { FastHistogram } from './histogram.js';
 import { ProviderStats } from './provider-stats.js';
 import { DEFAULT_PRICES, plainModel } from './usage.js';
 
@@ -82,6 +83,8 @@ class Tally<L extends string> {
   }
 }
 
+const NO_LABELS: readonly string[] = [];
+
 const BREAKER_STATES: Record<string, number> = { closed: 0, half_open: 1, 'half-open': 1, halfopen: 1, open: 2 };
 const PROVIDER_STATUS: Record<string, number> = { healthy: 1, available: 1, degraded: 0.5, unknown: 0.5, unhealthy: 0, disabled: 0 };
 
@@ -92,10 +95,10 @@ export class Metrics {
   private readonly requests: Tally<'provider' | 'endpoint' | 'status'>;
   private readonly errors: Tally<'provider' | 'error_type'>;
   private readonly tokens: Tally<'provider' | 'model' | 'operation'>;
-  private readonly duration: Histogram<'provider' | 'endpoint'>;
-  private readonly ttft: Histogram<'provider'>;
-  private readonly upstream: Histogram<'provider'>;
-  private readonly overhead: Histogram;
+  private readonly duration: FastHistogram<'provider' | 'endpoint'>;
+  private readonly ttft: FastHistogram<'provider'>;
+  private readonly upstream: FastHistogram<'provider'>;
+  private readonly overhead: FastHistogram;
   /** Upstream attempts in flight plus streams being relayed, per provider; read by the gauge at scrape. */
   private readonly activeCounts = new Map<string, number>();
   private readonly retries: Counter<'provider'>;
@@ -108,7 +111,7 @@ export class Metrics {
   readonly configReloads: Counter<'result'>;
   private readonly cost: Tally<'provider' | 'model'>;
   private readonly httpRequests: Tally<'method' | 'route' | 'status_code'>;
-  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly httpDuration: FastHistogram<'method' | 'route' | 'status_code'>;
   private knownModels: { config: unknown; names: Set<string> } | null = null;
 
   constructor(private readonly runtime: Runtime) {
@@ -117,10 +120,10 @@ export class Metrics {
     this.requests = new Tally({ name: `${p}_requests_total`, help: 'Client LLM requests by serving provider, endpoint and HTTP status', registers }, ['provider', 'endpoint', 'status']);
     this.errors = new Tally({ name: `${p}_errors_total`, help: 'Errors: failed upstream attempts (error_type upstream_<kind>) and failed client requests (error_type = error code)', registers }, ['provider', 'error_type']);
     this.tokens = new Tally({ name: `${p}_tokens_total`, help: 'Tokens by provider, model and operation (prompt or completion)', registers }, ['provider', 'model', 'operation']);
-    this.duration = new Histogram({ name: `${p}_request_duration_seconds`, help: 'Client request duration, streams until their last byte', labelNames: ['provider', 'endpoint'], buckets: DURATION_BUCKETS, registers });
-    this.ttft = new Histogram({ name: `${p}_time_to_first_token_seconds`, help: 'Streams: time from request arrival to the first chunk sent', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers });
-    this.upstream = new Histogram({ name: `${p}_upstream_duration_seconds`, help: 'Duration of each upstream attempt (streams: until the first chunk)', labelNames: ['provider'], buckets: DURATION_BUCKETS, registers });
-    this.overhead = new Histogram({ name: `${p}_overhead_seconds`, help: 'Time the proxy itself added before the answer started (request time minus upstream time)', buckets: OVERHEAD_BUCKETS, registers });
+    this.duration = new FastHistogram(`${p}_request_duration_seconds`, 'Client request duration, streams until their last byte', ['provider', 'endpoint'], DURATION_BUCKETS, registers);
+    this.ttft = new FastHistogram(`${p}_time_to_first_token_seconds`, 'Streams: time from request arrival to the first chunk sent', ['provider'], DURATION_BUCKETS, registers);
+    this.upstream = new FastHistogram(`${p}_upstream_duration_seconds`, 'Duration of each upstream attempt (streams: until the first chunk)', ['provider'], DURATION_BUCKETS, registers);
+    this.overhead = new FastHistogram(`${p}_overhead_seconds`, 'Time the proxy itself added before the answer started (request time minus upstream time)', [], OVERHEAD_BUCKETS, registers);
     const activeCounts = this.activeCounts;
     new Gauge({
       name: `${p}_active_requests`,
@@ -167,7 +170,7 @@ export class Metrics {
       },
     });
     this.httpRequests = new Tally({ name: 'http_requests_total', help: 'HTTP requests by method, route and status code', registers }, ['method', 'route', 'status_code']);
-    this.httpDuration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status_code'], buckets: DURATION_BUCKETS, registers });
+    this.httpDuration = new FastHistogram('http_request_duration_seconds', 'HTTP request duration', ['method', 'route', 'status_code'], DURATION_BUCKETS, registers);
   }
 
   /** The router policy that sees every attempt. */
@@ -188,7 +191,7 @@ export class Metrics {
 
   attempt(event: AttemptEvent): void {
     const provider = this.provider(event.provider);
-    this.upstream.observe({ provider }, event.durationMs / 1000);
+    this.upstream.observe([provider], event.durationMs / 1000);
     if (event.isRetry) this.retries.inc({ provider });
     if (event.isFallback && !event.isRetry) this.fallbacks.inc({ provider });
     if (event.error) this.errors.add([provider, `upstream_${event.error.kind}`]);
@@ -211,7 +214,7 @@ export class Metrics {
   request(record: RequestRecord): void {
     const status = String(record.status);
     this.httpRequests.add([record.method, record.route, status]);
-    this.httpDuration.observe({ method: record.method, route: record.route, status_code: status }, record.durationS);
+    this.httpDuration.observe([record.method, record.route, status], record.durationS);
     if (record.errorCode === 'rate_limited' || (record.status === 429 && !record.provider)) this.rateLimited.inc();
     if (record.cache === 'hit') this.cacheHits.inc();
     else if (record.cache === 'miss') this.cacheMisses.inc();
@@ -220,9 +223,9 @@ export class Metrics {
 
     const provider = record.provider ? this.provider(record.provider) : 'none';
     this.requests.add([provider, record.route, status]);
-    this.duration.observe({ provider, endpoint: record.route }, record.durationS);
-    if (record.overheadS !== null) this.overhead.observe(record.overheadS);
-    if (record.ttftS !== null) this.ttft.observe({ provider }, record.ttftS);
+    this.duration.observe([provider, record.route], record.durationS);
+    if (record.overheadS !== null) this.overhead.observe(NO_LABELS, record.overheadS);
+    if (record.ttftS !== null) this.ttft.observe([provider], record.ttftS);
     if (record.errorCode) this.errors.add([provider, record.errorCode]);
     const model = this.model(record.model);
     if (record.usage) {

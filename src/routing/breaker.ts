@@ -83,6 +83,10 @@ export class Breakers implements RouterPolicy {
     return best?.name ?? null;
   }
 
+  wraps(provider: string): boolean {
+    return this.entry(provider) !== null;
+  }
+
   async wrap<T>(provider: string, attempt: () => Promise<T>, context?: WrapContext): Promise<T> {
     const entry = this.entry(provider);
     if (!entry) return attempt();

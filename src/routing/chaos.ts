@@ -36,6 +36,10 @@ export class ChaosPolicy implements RouterPolicy {
     private readonly random: () => number = Math.random,
   ) {}
 
+  wraps(): boolean {
+    return this.config().chaos_engineering.enabled;
+  }
+
   async wrap<T>(provider: string, attempt: () => Promise<T>, context: WrapContext): Promise<T> {
     const settings = this.config().chaos_engineering;
     if (!settings.enabled) return attempt();

@@ -42,6 +42,10 @@ export class ProviderQuota implements RouterPolicy {
     return `hourly quota of ${limit} requests used (resets in ${Math.ceil((known.resetAt - Date.now()) / 1000)}s)`;
   }
 
+  wraps(provider: string): boolean {
+    return this.limit(provider) !== null;
+  }
+
   async wrap<T>(provider: string, attempt: () => Promise<T>): Promise<T> {
     const limit = this.limit(provider);
     if (limit === null) return attempt();

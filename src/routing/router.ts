@@ -44,6 +44,8 @@ export interface RouterPolicy {
   skip?(provider: string): string | null;
   /** Wraps one attempt, e.g. so a breaker sees its outcome. */
   wrap?<T>(provider: string, attempt: () => Promise<T>, context: WrapContext): Promise<T>;
+  /** Whether `wrap` has anything to do for the provider now (default: yes); skipped when not. */
+  wraps?(provider: string): boolean;
   /** When every candidate was skipped, the one to try anyway (e.g. the breaker that opened first). */
   lastResort?(skipped: readonly string[]): string | null;
   observe?(event: AttemptEvent): void;
@@ -273,7 +275,7 @@ export class Router {
   private wrap<T>(name: string, fn: () => Promise<T>, context: WrapContext): Promise<T> {
     let call = fn;
     for (const policy of this.policies) {
-      if (!policy.wrap) continue;
+      if (!policy.wrap || policy.wraps?.(name) === false) continue;
       const inner = call;
       call = () => policy.wrap!(name, inner, context);
     }

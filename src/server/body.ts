@@ -24,6 +24,8 @@ function parseJson(request: FastifyRequest, body: Buffer, done: (err: Error | nu
 }
 
 async function bodyPlugin(app: FastifyInstance): Promise<void> {
+  // Declared up front so every request object keeps one shape.
+  app.decorateRequest('rawBody', undefined);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson);
   app.addContentTypeParser('*', { parseAs: 'buffer' }, parseJson);

@@ -3,7 +3,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { ProviderError, isRetryableStatus, type FailureKind } from '../errors.js';
-import type { Upstream, UpstreamRequest } from './pools.js';
+import type { BufferedResponse, Upstream, UpstreamRequest } from './pools.js';
 import { RawJson } from './raw-json.js';
 
 export interface CallTarget {
@@ -31,8 +31,16 @@ export async function send(target: CallTarget, req: UpstreamRequest): Promise<Di
  * until something reads `data`.
  */
 export async function sendJson(target: CallTarget, req: UpstreamRequest): Promise<RawJson> {
-  const response = await send(target, req);
-  const raw = await readBody(target.provider, response.body);
+  let response: BufferedResponse;
+  try {
+    response = await target.upstream.requestBuffered(req);
+  } catch (error) {
+    throw networkError(target.provider, error);
+  }
+  if (response.statusCode < 200 || response.statusCode >= 300) {
+    throw errorFromText(target, response.statusCode, response.body.toString('utf8'), response.headers());
+  }
+  const raw = response.body;
   const notJson = () =>
     new ProviderError({
       provider: target.provider,
@@ -60,14 +68,6 @@ function looksLikeObject(raw: Buffer): boolean {
   while (start <= end && (raw[start] === 0x20 || raw[start] === 0x0a || raw[start] === 0x0d || raw[start] === 0x09)) start++;
   while (end >= start && (raw[end] === 0x20 || raw[end] === 0x0a || raw[end] === 0x0d || raw[end] === 0x09)) end--;
   return end > start && raw[start] === 0x7b && raw[end] === 0x7d;
-}
-
-export async function readBody(provider: string, body: Dispatcher.ResponseData['body']): Promise<Buffer> {
-  try {
-    return Buffer.from(await body.arrayBuffer());
-  } catch (error) {
-    throw networkError(provider, error);
-  }
 }
 
 const NETWORK_KINDS: Record<string, FailureKind> = {
@@ -117,20 +117,24 @@ const errorBodySchema = z
   .loose();
 
 async function httpError(target: CallTarget, response: Dispatcher.ResponseData): Promise<ProviderError> {
-  const status = response.statusCode;
   let text = '';
   try {
     text = await response.body.text();
   } catch {
     // the status alone will have to do
   }
+  return errorFromText(target, response.statusCode, text, response.headers);
+}
+
+/** The ProviderError for a non-2xx answer whose body was read as text (JSON when it parses). */
+function errorFromText(target: CallTarget, status: number, text: string, headers: Record<string, string | string[] | undefined>): ProviderError {
   let body: unknown = text;
   try {
     body = JSON.parse(text);
   } catch {
     // not JSON: keep the text
   }
-  return errorFromBody(target, status, body, retryAfterMs(response.headers));
+  return errorFromBody(target, status, body, retryAfterMs(headers));
 }
 
 /** Builds the ProviderError for an upstream error body (also used for error events inside streams). */

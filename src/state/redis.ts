@@ -2,9 +2,18 @@
 // provider quotas; created on first use from `redis.url` (changing the URL needs a restart). Commands
 // fail fast while Redis is away, so callers can fail open or closed; failures are logged at most once
 // per interval per component and reported on /health.
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Runtime } from '../runtime.js';
+
+/**
+ * ioredis is loaded with the first connection: a proxy without `redis.url` never needs it, and
+ * loading it costs about 10 MB of resident memory.
+ */
+function loadIoredis(): typeof import('ioredis') {
+  return createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+}
 
 /** Failures of one component are logged at most once per this interval (the rest are counted). */
 export const ERROR_LOG_INTERVAL_MS = 30_000;
@@ -35,7 +44,7 @@ export class SharedRedis {
     private readonly logger: Logger,
   ) {
     this.prefix = prefix;
-    this.client = new Redis(url, {
+    this.client = new (loadIoredis().Redis)(url, {
       // Fail fast instead of queueing while disconnected: a request must not wait for Redis to return.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

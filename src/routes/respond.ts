@@ -87,14 +87,15 @@ export function sendJsonResult(request: FastifyRequest, reply: FastifyReply, out
     .header('x-proxy-provider', outcome.provider)
     .header('x-proxy-overhead-ms', overheadMs(request.proxy).toFixed(3));
   if (!info.enabled) return reply.send(raw ?? JSON.stringify(result.data));
-  const proxyInfo = {
+  const proxyInfo: Record<string, unknown> = {
     provider: outcome.provider,
     attempt_number: outcome.attempts,
     response_time: Math.round(responseTime * 1e6) / 1e6,
     request_id: request.id,
-    ...(request.proxy.extra.condensed !== undefined && { condensed: request.proxy.extra.condensed }),
-    ...info.extra,
   };
+  const condensed = request.proxy.extra.condensed;
+  if (condensed !== undefined) proxyInfo.condensed = condensed;
+  if (info.extra) Object.assign(proxyInfo, info.extra);
   if (raw) return reply.send(spliceMember(raw, '_proxy_info', JSON.stringify(proxyInfo)));
   return reply.send(JSON.stringify({ ...result.data, _proxy_info: proxyInfo }));
 }

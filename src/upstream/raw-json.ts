@@ -39,7 +39,7 @@ export class RawJson implements JsonResult {
  * string is escaped (`\"usage\"`) and so never matches.
  */
 export function memberSlice(raw: Buffer, key: string): unknown {
-  const at = raw.lastIndexOf(`"${key}"`);
+  const at = raw.lastIndexOf(needle(key));
   if (at <= 0 || raw[at - 1] === 0x5c /* \\ */) return undefined;
   let i = at + key.length + 2;
   while (i < raw.length && isSpace(raw[i])) i++;
@@ -67,6 +67,14 @@ export function memberSlice(raw: Buffer, key: string): unknown {
   }
   return undefined;
 }
+
+/** `"key"` as bytes, made once per key (a string needle is converted on every search). */
+function needle(key: string): Buffer {
+  let bytes = NEEDLES.get(key);
+  if (!bytes) NEEDLES.set(key, (bytes = Buffer.from(`"${key}"`)));
+  return bytes;
+}
+const NEEDLES = new Map<string, Buffer>();
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;

@@ -152,7 +152,7 @@ async function observabilityPlugin(app: FastifyInstance, opts: { runtime: Runtim
     const cacheHeader = String(reply.getHeader('x-proxy-cache') ?? '').toLowerCase();
     const record: RequestRecord = {
       method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
+      route: state.route ?? 'unmatched',
       status,
       model: state.model,
       provider: state.provider,

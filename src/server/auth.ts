@@ -72,7 +72,7 @@ async function authPlugin(app: FastifyInstance, opts: { runtime: Runtime }): Pro
       ring = buildKeyRing(runtime.config.auth);
       ringFor = runtime.config.auth;
     }
-    const level = request.routeOptions.config?.auth ?? 'client';
+    const level = request.proxy.routeConfig?.auth ?? 'client';
     const path = request.url.split('?', 1)[0];
     if (level === 'public' || ring.publicPaths.has(path)) return;
     if (!ring.enabled) {

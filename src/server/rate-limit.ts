@@ -65,7 +65,7 @@ export function checksFor(request: FastifyRequest, config: Config, ip: string): 
   if (section.burst_limit < section.requests_per_window) {
     checks.push({ layer: 'burst', key: `burst:${client}`, max: section.burst_limit, windowMs: 1000 });
   }
-  const route = request.routeOptions.url;
+  const route = request.proxy.route;
   const routeLimit = route ? routeLimits(section).get(route) : undefined;
   if (routeLimit) checks.push({ layer: 'route', key: `route:${route}:${client}`, ...routeLimit });
   const user = section.user_limits;

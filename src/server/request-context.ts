@@ -1,12 +1,18 @@
 // Per-request bookkeeping: the request id (an incoming x-request-id is kept), the state later stages
 // fill in (model, provider, attempts, tokens), and the one log line written when the response ends.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Usage } from '../providers/types.js';
 
 export interface RequestState {
   /** performance.now() when the request arrived. */
   startedAt: number;
+  /**
+   * The matched route's pattern (null when no route matched) and its config, read once: Fastify's
+   * request.routeOptions builds a new object on every access.
+   */
+  route: string | null;
+  routeConfig: FastifyContextConfig | undefined;
   model: string | null;
   provider: string | null;
   attempts: number;
@@ -37,8 +43,8 @@ declare module 'fastify' {
   }
 }
 
-export function newRequestState(): RequestState {
-  return { startedAt: performance.now(), model: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, extra: {}, logged: false, onChunk: null };
+export function newRequestState(route: string | null = null, routeConfig?: FastifyContextConfig): RequestState {
+  return { startedAt: performance.now(), route, routeConfig, model: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, extra: {}, logged: false, onChunk: null };
 }
 
 /** Time the proxy itself spent on the request so far, excluding upstream time. */
@@ -56,7 +62,7 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply, status:
   request.log.info(
     {
       method: request.method,
-      route: request.routeOptions.url ?? request.url,
+      route: state.route ?? request.url,
       model: state.model,
       provider: state.provider,
       status,
@@ -76,7 +82,8 @@ async function requestContextPlugin(app: FastifyInstance): Promise<void> {
   app.decorate('requestDone', [] as RequestDoneHook[]);
   // Callback-style hooks: an async hook costs a promise per request.
   app.addHook('onRequest', (request, reply, done) => {
-    request.proxy = newRequestState();
+    const options = request.routeOptions;
+    request.proxy = newRequestState(options.url ?? null, options.config);
     reply.header('x-request-id', request.id);
     done();
   });

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { ProviderError, isRetryableStatus, type FailureKind } from '../errors.js';
 import type { BufferedResponse, Upstream, UpstreamRequest } from './pools.js';
-import { RawJson } from './raw-json.js';
+import { looksLikeObject, RawJson } from './raw-json.js';
 
 export interface CallTarget {
   provider: string;
@@ -59,15 +59,6 @@ export async function sendJson(target: CallTarget, req: UpstreamRequest): Promis
     }
     throw notJson();
   });
-}
-
-/** First and last non-space bytes are `{` and `}`. */
-function looksLikeObject(raw: Buffer): boolean {
-  let start = 0;
-  let end = raw.length - 1;
-  while (start <= end && (raw[start] === 0x20 || raw[start] === 0x0a || raw[start] === 0x0d || raw[start] === 0x09)) start++;
-  while (end >= start && (raw[end] === 0x20 || raw[end] === 0x0a || raw[end] === 0x0d || raw[end] === 0x09)) end--;
-  return end > start && raw[start] === 0x7b && raw[end] === 0x7d;
 }
 
 const NETWORK_KINDS: Record<string, FailureKind> = {

@@ -76,6 +76,15 @@ function needle(key: string): Buffer {
 }
 const NEEDLES = new Map<string, Buffer>();
 
+/** First and last non-space bytes are `{` and `}`: a cheap check that bytes are a JSON object. */
+export function looksLikeObject(raw: Buffer): boolean {
+  let start = 0;
+  let end = raw.length - 1;
+  while (start <= end && isSpace(raw[start])) start++;
+  while (end >= start && isSpace(raw[end])) end--;
+  return end > start && raw[start] === 0x7b && raw[end] === 0x7d;
+}
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { memberSlice, RawJson, usageOf } from '../../src/upstream/raw-json.js';
+import { looksLikeObject, memberSlice, RawJson, usageOf } from '../../src/upstream/raw-json.js';
 
 const parseObject = (bytes: Buffer) => JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
 
@@ -40,4 +40,10 @@ test('an answer that is not JSON fails when read, through the parse given', () =
     return {};
   });
   expect(() => result.data).toThrow();
+});
+
+test('looksLikeObject takes a braced body, spaces around it allowed, and nothing else', () => {
+  expect(looksLikeObject(Buffer.from(' \n{"a":1}\r\n'))).toBe(true);
+  expect(looksLikeObject(Buffer.from('{}'))).toBe(true);
+  for (const text of ['', '   ', '[1,2]', '<html></html>', '{"a":1', '"{}"', '{']) expect(looksLikeObject(Buffer.from(text)), text).toBe(false);
 });

@@ -46,7 +46,7 @@ export async function createTracing(telemetry: Config['telemetry'], logger: Logg
   return {
     start(request) {
       const parent = propagator.extract(api.ROOT_CONTEXT, request.headers, api.defaultTextMapGetter);
-      const route = request.routeOptions.url ?? request.url.split('?', 1)[0];
+      const route = request.proxy.route ?? request.url.split('?', 1)[0];
       const span = tracer.startSpan(
         `${request.method} ${route}`,
         { kind: api.SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'llm_proxy.request_id': request.id } },

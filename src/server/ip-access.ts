@@ -92,7 +92,7 @@ export function clientIp(request: FastifyRequest, config: Config): string {
 }
 
 function requestPath(request: FastifyRequest): string {
-  return (request.proxy ? request.proxy.route : request.routeOptions.url) ?? request.url.split('?', 1)[0];
+  return request.proxy.route ?? request.url.split('?', 1)[0];
 }
 
 export function isProbe(request: FastifyRequest): boolean {

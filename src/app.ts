@@ -2,7 +2,8 @@
 // registered in the order a request meets them.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createRequire } from 'node:module';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Runtime } from './runtime.js';
 import authPlugin from './server/auth.js';
 import bodyPlugin from './server/body.js';
@@ -27,6 +28,24 @@ function requestId(req: IncomingMessage): string {
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+
+/**
+ * Fastify's JSON-schema compilers (ajv, fast-json-stringify), loaded only if a route ever declares a
+ * schema: requests are validated with zod, and loading ajv at start-up cost some 1.5 MB of heap.
+ */
+type CompilersFactory = Required<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>>;
+type AnyFactory = (...args: unknown[]) => unknown;
+/** Resolves modules as Fastify itself does (the compilers are its dependencies, not ours). */
+const fastifyRequire = createRequire(createRequire(import.meta.url).resolve('fastify'));
+function onFirstUse(module: string): AnyFactory {
+  let factory: AnyFactory | null = null;
+  return (...args) => (factory ??= (fastifyRequire(module) as () => AnyFactory)())(...args);
+}
+const lazySchemaCompilers = {
+  buildValidator: onFirstUse('@fastify/ajv-compiler') as CompilersFactory['buildValidator'],
+  buildSerializer: onFirstUse('@fastify/fast-json-stringify-compiler') as CompilersFactory['buildSerializer'],
+};
+
 export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   const { server } = runtime.config;
   const app = Fastify({
@@ -38,6 +57,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     keepAliveTimeout: 75_000,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers },
   });
 
   await app.register(requestContextPlugin);

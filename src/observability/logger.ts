@@ -17,11 +17,67 @@ const REDACT = [
 /**
  * Lines are gathered into writes of up to 4 KB, and whatever is waiting is written at least every
  * FLUSH_MS. One write per line cost the proxy about 19 µs of main-thread time per request (an fs.write
- * through the libuv thread pool each), plus the pool thread's own CPU. pino flushes synchronously on
- * exit, so only a hard kill can lose the last FLUSH_MS of lines.
+ * through the libuv thread pool each), plus the pool thread's own CPU. `logger.flush()` (main.ts
+ * calls it before every exit) writes what is waiting synchronously, so only a hard kill can lose
+ * the last FLUSH_MS of lines.
  */
 const BATCH_BYTES = 4096;
 const FLUSH_MS = 50;
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+/**
+ * Gathers lines in an array and hands them to a synchronous sonic-boom destination as one string.
+ * sonic-boom's own batching (`minLength`) appends each line to one string and measures that string's
+ * byte length on every write, flattening it again each time: about 1 µs more per line, and 2.6 KB of
+ * garbage per request, than joining the lines once per batch.
+ */
+export class BatchingDestination {
+  private lines: string[] = [];
+  private size = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly sink: SonicBoom,
+    private readonly batchBytes = BATCH_BYTES,
+    flushMs = FLUSH_MS,
+  ) {
+    this.timer = setInterval(() => this.writeBatch(), flushMs);
+    this.timer.unref();
+  }
+
+  write(line: string): boolean {
+    this.lines.push(line);
+    this.size += line.length;
+    if (this.size >= this.batchBytes) this.writeBatch();
+    return true;
+  }
+
+  /** pino's `logger.flush(cb)`. */
+  flush(callback?: (error?: Error) => void): void {
+    this.writeBatch();
+    this.sink.flush(callback);
+  }
+
+  flushSync(): void {
+    this.writeBatch();
+    this.sink.flushSync();
+  }
+
+  end(): void {
+    clearInterval(this.timer);
+    this.writeBatch();
+    this.sink.end();
+  }
+
+  private writeBatch(): void {
+    if (this.size === 0) return;
+    const text = this.lines.length === 1 ? this.lines[0] : this.lines.join('');
+    this.lines = [];
+    this.size = 0;
+    this.sink.write(text);
+  }
+}
 
 /**
  * `,"time":"<ISO 8601>"` like pino.stdTimeFunctions.isoTime, but the date and time up to the second
@@ -43,8 +99,8 @@ let cachedPrefix = '';
 export function createLogger(logging: Config['logging'], auth?: Config['auth']): Logger {
   const headerName = auth?.api_key_header.toLowerCase();
   const paths = [...REDACT, ...(headerName ? HOLDERS.map((holder) => `${holder}["${headerName}"]`) : []), ...logging.redact];
-  const batching = { sync: true, minLength: BATCH_BYTES, periodicFlush: FLUSH_MS };
-  const destination = logging.file ? pino.destination({ dest: logging.file, mkdir: true, ...batching }) : pino.destination({ dest: 1, ...batching });
+  const sink = logging.file ? pino.destination({ dest: logging.file, mkdir: true, sync: true }) : pino.destination({ dest: 1, sync: true });
+  const destination = new BatchingDestination(sink);
   return pino(
     {
       level: logging.level,

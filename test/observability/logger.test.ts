@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { createLogger, isoTime } from '../../src/observability/logger.js';
+import pino from 'pino';
+import { BatchingDestination, createLogger, isoTime } from '../../src/observability/logger.js';
 
 test('secrets in headers, request headers, key fields and the configured key header are redacted', async () => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'llm-proxy-log-')), 'out.log');
@@ -36,4 +37,38 @@ test('the timestamp is ISO 8601 with milliseconds, as pino.stdTimeFunctions.isoT
     expect(at).toBeGreaterThanOrEqual(before);
     expect(at).toBeLessThanOrEqual(after);
   }
+});
+
+test('log lines are written in batches: when a batch is full, on the timer, and on flush', async () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'llm-proxy-log-')), 'batch.log');
+  const read = () => readFileSync(file, 'utf8');
+  const slow = new BatchingDestination(pino.destination({ dest: file, sync: true }), 100, 60_000);
+  slow.write('{"n":1}\n');
+  slow.write('{"n":2}\n');
+  expect(read()).toBe('');
+  slow.flushSync();
+  expect(read()).toBe('{"n":1}\n{"n":2}\n');
+  const long = `{"pad":"${'x'.repeat(120)}"}\n`;
+  slow.write(long);
+  expect(read()).toBe(`{"n":1}\n{"n":2}\n${long}`);
+  slow.write('{"n":3}\n');
+  await new Promise<void>((resolve) => slow.flush(() => resolve()));
+  expect(read().endsWith('{"n":3}\n')).toBe(true);
+  slow.end();
+
+  const timed = new BatchingDestination(pino.destination({ dest: file, sync: true }), 4096, 20);
+  timed.write('{"n":4}\n');
+  await expect.poll(read, { timeout: 2000 }).toContain('{"n":4}');
+  timed.end();
+});
+
+test('a logger built by createLogger writes its lines on flush, through the batching destination', () => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'llm-proxy-log-')), 'out.log');
+  const logger = createLogger({ level: 'info', format: 'json', file, redact: [] }, { api_key_header: 'x-api-key' } as never);
+  logger.info({ n: 1 }, 'first');
+  logger.info({ n: 2 }, 'second');
+  logger.flush();
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: string; service: string });
+  expect(lines.map((line) => line.msg)).toEqual(['first', 'second']);
+  expect(lines[0]).toMatchObject({ level: 'info', service: 'llm-proxy' });
 });

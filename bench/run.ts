@@ -182,14 +182,22 @@ function build(): void {
  * thread would add its own memory and start-up work. It is written under node_modules/.cache so that
  * its `undici` import resolves to the project's copy.
  */
-function transpileFloor(): string {
+/** A floor proxy (bench/<name>.ts) as plain JavaScript, for the dist runner: no tsx loaded in it. */
+function transpileFloor(name: string): string {
   const dir = path.join(ROOT, 'node_modules/.cache/llm-proxy-bench');
   mkdirSync(dir, { recursive: true });
-  const source = readFileSync(path.join(ROOT, 'bench/minimal-proxy.ts'), 'utf8');
+  const source = readFileSync(path.join(ROOT, `bench/${name}.ts`), 'utf8');
   const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-  const file = path.join(dir, 'minimal-proxy.mjs');
+  const file = path.join(dir, `${name}.mjs`);
   writeFileSync(file, outputText);
   return file;
+}
+
+/** Starts the floor proxy bench/<file>.ts on the proxy core as `name`; it prints its port as its first line. */
+async function startFloor(file: string, name: string, mockUrl: string): Promise<{ proc: Pinned; url: string }> {
+  const proc = spawnPinned(name, PROXY_CORE, runner === 'dist' ? [transpileFloor(file), mockUrl] : ['--import', TSX, path.join(ROOT, `bench/${file}.ts`), mockUrl]);
+  children.push(proc);
+  return { proc, url: `http://127.0.0.1:${(await firstJsonLine<{ port: number }>(proc)).port}` };
 }
 
 class LoadWorker {
@@ -300,15 +308,17 @@ async function main(): Promise<void> {
   const mock = spawnPinned('mock', LOAD_CORE, ['--import', TSX, path.join(ROOT, 'bench/mock-upstream.ts')]);
   children.push(mock);
   const mockUrl = `http://127.0.0.1:${(await firstJsonLine<{ port: number }>(mock)).port}`;
-  const minimal = spawnPinned('minimal', PROXY_CORE, runner === 'dist' ? [transpileFloor(), mockUrl] : ['--import', TSX, path.join(ROOT, 'bench/minimal-proxy.ts'), mockUrl]);
-  children.push(minimal);
-  const minimalUrl = `http://127.0.0.1:${(await firstJsonLine<{ port: number }>(minimal)).port}`;
+  const { proc: minimal, url: minimalUrl } = await startFloor('minimal-proxy', 'minimal', mockUrl);
   const proxy = await startLlmProxy('llm-proxy', mockUrl);
   const targets: Target[] = [{ name: 'direct', url: mockUrl }, { name: 'minimal', url: minimalUrl, proc: minimal }, proxy];
 
   const features: FeatureScenario[] = [];
   const featureTargets: Target[] = [];
   const notes: string[] = [];
+  // The framework's own floor: how much of llm-proxy's cost is Fastify's, and how much its features'.
+  const fastifyFloor = await startFloor('fastify-floor', 'fastify-floor', mockUrl);
+  featureTargets.push({ name: 'fastify-floor', url: fastifyFloor.url, proc: fastifyFloor.proc });
+  features.push({ target: 'fastify-floor', baseline: 'minimal', label: 'bare Fastify + undici pass-through (no features)', rate: 500, reference: true });
   const redisPrefix = `llm-proxy-bench-${process.pid}-${Date.now()}:`;
   if (!args['no-features']) {
     if (existsSync(path.join(source, 'src/cache/response-cache.ts'))) {

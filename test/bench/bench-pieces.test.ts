@@ -1,9 +1,12 @@
-// The benchmark's own parts: the mock upstream answers in OpenAI's format, the floor proxy forwards
-// bytes both ways (streams included), and the fixed-rate client counts and times what it sends.
+// The benchmark's own parts: the mock upstream answers in OpenAI's format, the floor proxies (raw
+// node:http and bare Fastify) forward bytes both ways (streams included), and the fixed-rate client
+// counts and times what it sends.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from 'undici';
+import type { FastifyInstance } from 'fastify';
+import { createFastifyFloor } from '../../bench/fastify-floor.js';
 import { createMinimalProxy } from '../../bench/minimal-proxy.js';
 import { createMockUpstream } from '../../bench/mock-upstream.js';
 import { distribution, runAtRate } from '../../bench/rate-client.js';
@@ -18,19 +21,25 @@ const post = (url: string, path: string, body: unknown) =>
 describe('bench pieces', () => {
   let mock: Server;
   let floor: { server: Server; pool: Pool };
+  let fastifyFloor: { app: FastifyInstance; pool: Pool };
   let mockUrl: string;
   let floorUrl: string;
+  let fastifyFloorUrl: string;
 
   beforeAll(async () => {
     mock = createMockUpstream();
     mockUrl = await listen(mock);
     floor = createMinimalProxy(mockUrl);
     floorUrl = await listen(floor.server);
+    fastifyFloor = createFastifyFloor(mockUrl);
+    fastifyFloorUrl = await fastifyFloor.app.listen({ host: '127.0.0.1', port: 0 });
   });
 
   afterAll(async () => {
     await new Promise((r) => floor.server.close(r));
     await floor.pool.close();
+    await fastifyFloor.app.close();
+    await fastifyFloor.pool.close();
     await new Promise((r) => mock.close(r));
   });
 
@@ -47,19 +56,23 @@ describe('bench pieces', () => {
     expect((await post(mockUrl, '/v1/unknown', {})).status).toBe(404);
   });
 
-  it('the floor proxy forwards method, path and body, and returns the same bytes', async () => {
+  it('both floor proxies forward method, path and body, and return the same bytes', async () => {
     for (const [path, body] of [
       ['/v1/chat/completions', chat],
       ['/v1/chat/completions', { ...chat, stream: true }],
       ['/v1/embeddings', { model: 'bench-embedding', input: 'x' }],
     ] as const) {
-      const direct = await post(mockUrl, path, body);
-      const viaFloor = await post(floorUrl, path, body);
-      expect(viaFloor.status).toBe(direct.status);
-      expect(viaFloor.headers.get('content-type')).toBe(direct.headers.get('content-type'));
-      expect(await viaFloor.text()).toBe(await direct.text());
+      const expected = await post(mockUrl, path, body);
+      const text = await expected.text();
+      for (const url of [floorUrl, fastifyFloorUrl]) {
+        const viaFloor = await post(url, path, body);
+        expect(viaFloor.status).toBe(expected.status);
+        expect(viaFloor.headers.get('content-type')).toBe(expected.headers.get('content-type'));
+        expect(await viaFloor.text()).toBe(text);
+      }
     }
     expect((await post(floorUrl, '/v1/nothing-here', {})).status).toBe(404);
+    expect((await post(fastifyFloorUrl, '/v1/nothing-here', {})).status).toBe(404);
   });
 
   it('the fixed-rate client sends the scheduled number of requests and times each', async () => {

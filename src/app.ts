@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { LazyChildLogger } from './observability/logger.js';
 import type { Runtime } from './runtime.js';
 import authPlugin from './server/auth.js';
 import bodyPlugin from './server/body.js';
@@ -58,6 +60,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     schemaController: { compilersFactory: lazySchemaCompilers },
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
   });
 
   await app.register(requestContextPlugin);

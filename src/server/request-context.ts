@@ -58,9 +58,11 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply, status:
   state.logged = true;
   for (const hook of request.server.requestDone) hook(request, reply, status, aborted);
   const usage = state.usage;
-  // request.log already binds request_id (app.ts requestIdLogLabel); repeating it wrote the key twice.
-  request.log.info(
+  // The root logger, with request_id first as request.log would bind it: request.log is made on
+  // first use (LazyChildLogger), and most requests log nothing else.
+  request.server.log.info(
     {
+      request_id: request.id,
       method: request.method,
       route: state.route ?? request.url,
       model: state.model,

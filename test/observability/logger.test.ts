@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import pino from 'pino';
-import { BatchingDestination, createLogger, isoTime } from '../../src/observability/logger.js';
+import { BatchingDestination, createLogger, isoTime, LazyChildLogger } from '../../src/observability/logger.js';
 
 test('secrets in headers, request headers, key fields and the configured key header are redacted', async () => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'llm-proxy-log-')), 'out.log');
@@ -71,4 +71,29 @@ test('a logger built by createLogger writes its lines on flush, through the batc
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: string; service: string });
   expect(lines.map((line) => line.msg)).toEqual(['first', 'second']);
   expect(lines[0]).toMatchObject({ level: 'info', service: 'llm-proxy' });
+});
+
+test('a request logger is made only when something logs through it, and carries its bindings', () => {
+  const lines: string[] = [];
+  const root = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  let children = 0;
+  const child = root.child.bind(root);
+  root.child = ((...args: Parameters<typeof child>) => {
+    children++;
+    return child(...args);
+  }) as typeof root.child;
+  const lazy = new LazyChildLogger(root, { request_id: 'r-1' }, {});
+  expect(lazy.level).toBe('info');
+  lazy.debug({ n: 0 }, 'below the level');
+  expect(children).toBe(1);
+  lazy.warn({ n: 1 }, 'upstream attempt failed');
+  lazy.error('plain message');
+  expect(children).toBe(1);
+  expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toMatchObject([
+    { request_id: 'r-1', n: 1, msg: 'upstream attempt failed' },
+    { request_id: 'r-1', msg: 'plain message' },
+  ]);
+  const untouched = new LazyChildLogger(root, { request_id: 'r-2' }, { level: 'warn' });
+  expect(untouched.level).toBe('warn');
+  expect(children).toBe(1);
 });

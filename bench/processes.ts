@@ -13,6 +13,29 @@ export interface Pinned {
   stderr: string[];
 }
 
+export interface StartCommand {
+  /** Variables the start script sets before `node` (e.g. MALLOC_TRIM_THRESHOLD_). */
+  env: Record<string, string>;
+  /** Node's arguments after `node`: its flags, then the entry (`--import tsx src/main.ts`). */
+  args: string[];
+}
+
+/**
+ * `npm start` as package.json spells it (`[NAME=value ...] node <args>`), so the bench and the CLI
+ * tests run the proxy with exactly the production settings.
+ */
+export function startCommand(packageJson: string): StartCommand {
+  const { scripts } = JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts: { start: string } };
+  const words = scripts.start.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words.length > 0 && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [name, ...value] = words.shift()!.split('=');
+    env[name] = value.join('=');
+  }
+  if (words.shift() !== 'node') throw new Error(`npm start does not run node: ${scripts.start}`);
+  return { env, args: words };
+}
+
 /** Starts `node <args>` pinned to `core`; taskset execs node, so the pid is node's own. */
 export function spawnPinned(name: string, core: number, args: string[], env: NodeJS.ProcessEnv = process.env, stdout: 'pipe' | 'ignore' = 'pipe'): Pinned {
   const child = spawn('taskset', ['-c', String(core), process.execPath, ...args], { env, stdio: ['pipe', stdout, 'pipe'] });

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import ts from 'typescript';
 import type { LoadAnswer, LoadJob, MaxResult } from './load-worker.js';
-import { RssSampler, cpuTicks, firstJsonLine, foreignCores, freePort, processTree, spawnPinned, stop, waitForHttp, waitForQuiet, type Pinned } from './processes.js';
+import { RssSampler, cpuTicks, firstJsonLine, foreignCores, freePort, processTree, spawnPinned, startCommand, stop, waitForHttp, waitForQuiet, type Pinned } from './processes.js';
 import { formatSummary, summariseProfile } from './profile-summary.js';
 import type { RateResult } from './rate-client.js';
 import {
@@ -37,8 +37,9 @@ const TSX = import.meta.resolve('tsx');
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 const CLIENT_KEY = 'bench-client-key';
-/** `npm start`'s V8 flags, read from package.json so the two cannot drift apart. */
-const V8_FLAGS = startFlags();
+/** `npm start`'s environment and Node flags, read from package.json so the two cannot drift apart. */
+const START = startCommand(path.join(ROOT, 'package.json'));
+const START_FLAGS = START.args.filter((arg) => /^--[a-z-]+=/.test(arg));
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const { values: args } = parseArgs({
@@ -108,11 +109,6 @@ let workDir = '';
 let source = ROOT;
 const profileDir = path.join(ROOT, 'bench/results', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 
-function startFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  return scripts.start.split(/\s+/).filter((word) => /^--(max-semi-space-size|heap-growing-percent)=/.test(word));
-}
-
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
@@ -141,7 +137,7 @@ function proxyEnv(): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('PROXY_API_') && key !== 'ENVIRONMENT') env[key] = value;
   }
-  return { ...env, NODE_ENV: 'production', BENCH_UPSTREAM_KEY: 'sk-bench-upstream-key' };
+  return { ...env, ...START.env, NODE_ENV: 'production', BENCH_UPSTREAM_KEY: 'sk-bench-upstream-key' };
 }
 
 async function startLlmProxy(name: string, mockUrl: string, extra: Record<string, unknown> = {}): Promise<Target> {
@@ -150,7 +146,7 @@ async function startLlmProxy(name: string, mockUrl: string, extra: Record<string
   writeFileSync(configFile, JSON.stringify(proxyConfig(mockUrl, port, extra), null, 2));
   // The same V8 settings as `npm start` (README, "Operating it"): an 8 MB semi-space and an old
   // generation collected once it has grown by 25 %, which holds RSS near 120 MB under load.
-  const entry = [...V8_FLAGS, ...(runner === 'dist' ? [path.join(source, 'dist/main.js')] : ['--import', TSX, path.join(source, 'src/main.ts')])];
+  const entry = [...START_FLAGS, ...(runner === 'dist' ? [path.join(source, 'dist/main.js')] : ['--import', TSX, path.join(source, 'src/main.ts')])];
   const profile = args['cpu-prof'] && name === 'llm-proxy' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const proc = spawnPinned(name, PROXY_CORE, [...profile, ...entry, '--config', configFile], proxyEnv(), 'ignore');
   children.push(proc);

@@ -1,7 +1,11 @@
 // The benchmark's own parts: the mock upstream answers in OpenAI's format, the floor proxies (raw
 // node:http and bare Fastify) forward bytes both ways (streams included), and the fixed-rate client
 // counts and times what it sends.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from 'undici';
@@ -9,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { createFastifyFloor } from '../../bench/fastify-floor.js';
 import { createMinimalProxy } from '../../bench/minimal-proxy.js';
 import { createMockUpstream } from '../../bench/mock-upstream.js';
+import { startCommand } from '../../bench/processes.js';
 import { distribution, runAtRate } from '../../bench/rate-client.js';
 
 const listen = (server: Server) =>
@@ -93,5 +98,33 @@ describe('bench pieces', () => {
     expect(d.p99).toBe(99);
     expect(d.max).toBe(100);
     expect(d.mean).toBe(50.5);
+  });
+});
+
+describe('npm start, read from package.json', () => {
+  const write = (start: string) => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'llm-proxy-start-')), 'package.json');
+    writeFileSync(file, JSON.stringify({ scripts: { start } }));
+    return file;
+  };
+
+  it('splits the environment it sets from node and its arguments', () => {
+    expect(startCommand(write('A_B=1 MALLOC_X_=2=3 node --flag=4 --import tsx src/main.ts'))).toEqual({
+      env: { A_B: '1', MALLOC_X_: '2=3' },
+      args: ['--flag=4', '--import', 'tsx', 'src/main.ts'],
+    });
+  });
+
+  it('refuses a start script that does not run node', () => {
+    expect(() => startCommand(write('tsx src/main.ts'))).toThrow(/does not run node/);
+  });
+
+  it("the project's own start script runs src/main.ts with flags this Node accepts", () => {
+    const start = startCommand(path.resolve('package.json'));
+    expect(start.args.slice(-3)).toEqual(['--import', 'tsx', 'src/main.ts']);
+    const flags = start.args.slice(0, -3);
+    const run = spawnSync(process.execPath, [...flags, '-e', '0'], { env: { ...process.env, ...start.env }, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 });

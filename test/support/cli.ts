@@ -1,17 +1,9 @@
-// Starts the real CLI exactly as `npm start` does (package.json's start script: Node's flags, tsx,
-// src/main.ts) on a free loopback port and waits until it says it is listening; tests read its
-// stdout (the JSON log) and send it signals.
+// Starts the real CLI exactly as `npm start` does (package.json's start script: its environment,
+// Node's flags, tsx, src/main.ts) on a free loopback port and waits until it says it is listening;
+// tests read its stdout (the JSON log) and send it signals.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-
-/** `npm start`'s command line after `node`, e.g. `--max-semi-space-size=8 ... --import tsx src/main.ts`. */
-export function startScriptArgs(): string[] {
-  const { scripts } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  const [command, ...args] = scripts.start.trim().split(/\s+/);
-  if (command !== 'node') throw new Error(`npm start no longer runs node: ${scripts.start}`);
-  return args;
-}
+import { startCommand } from '../../bench/processes.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -30,8 +22,9 @@ export interface CliProcess {
 }
 
 export async function startCli(configFile: string, env: Record<string, string | undefined> = {}): Promise<CliProcess> {
-  const child = spawn(process.execPath, [...startScriptArgs(), '--config', configFile], {
-    env: { ...process.env, PROXY_API_LOG_LEVEL: 'info', PROXY_API_PROXY_API_KEYS: '', ...env },
+  const start = startCommand(new URL('../../package.json', import.meta.url).pathname);
+  const child = spawn(process.execPath, [...start.args, '--config', configFile], {
+    env: { ...process.env, ...start.env, PROXY_API_LOG_LEVEL: 'info', PROXY_API_PROXY_API_KEYS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = { stdout: '', stderr: '' };

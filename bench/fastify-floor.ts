@@ -1,8 +1,9 @@
 // The framework's floor: what the minimal proxy does, on Fastify. Fastify 5 in (no logger, no hooks,
 // the body read as bytes), one raw undici Pool out; method, path and body bytes go upstream, and the
 // answer's status, content type and body come back: event streams piped as they arrive, other
-// answers read whole and sent as one Buffer (Fastify's cheapest way, and what llm-proxy does). Measured beside the minimal proxy and
-// llm-proxy, it splits llm-proxy's cost into the framework's share and the features' share.
+// answers read whole and sent as one Buffer (Fastify's cheapest way, and what llm-proxy does).
+// Measured beside the minimal proxy and llm-proxy, it splits llm-proxy's cost into the framework's
+// share and the features' share.
 // Run: node --import tsx bench/fastify-floor.ts <upstream origin> [port] → prints {"port": N} when ready.
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';

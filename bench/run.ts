@@ -144,8 +144,8 @@ async function startLlmProxy(name: string, mockUrl: string, extra: Record<string
   const port = await freePort();
   const configFile = path.join(workDir, `${name}.config.json`);
   writeFileSync(configFile, JSON.stringify(proxyConfig(mockUrl, port, extra), null, 2));
-  // The same V8 settings as `npm start` (README, "Operating it"): an 8 MB semi-space and an old
-  // generation collected once it has grown by 25 %, which holds RSS near 120 MB under load.
+  // The same environment and V8 flags as `npm start` (README, "Operating it": a small young
+  // generation, an old one collected once it has grown by 25 %, glibc's trim threshold fixed).
   const entry = [...START_FLAGS, ...(runner === 'dist' ? [path.join(source, 'dist/main.js')] : ['--import', TSX, path.join(source, 'src/main.ts')])];
   const profile = args['cpu-prof'] && name === 'llm-proxy' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const proc = spawnPinned(name, PROXY_CORE, [...profile, ...entry, '--config', configFile], proxyEnv(), 'ignore');
@@ -174,11 +174,10 @@ function build(): void {
 }
 
 /**
- * The floor runs as plain JavaScript like the dist/ build of llm-proxy, not through tsx, whose loader
- * thread would add its own memory and start-up work. It is written under node_modules/.cache so that
- * its `undici` import resolves to the project's copy.
+ * A floor proxy (bench/<name>.ts) runs as plain JavaScript like the dist/ build of llm-proxy, not
+ * through tsx, whose loader thread would add its own memory and start-up work. It is written under
+ * node_modules/.cache so that its `undici` and `fastify` imports resolve to the project's copies.
  */
-/** A floor proxy (bench/<name>.ts) as plain JavaScript, for the dist runner: no tsx loaded in it. */
 function transpileFloor(name: string): string {
   const dir = path.join(ROOT, 'node_modules/.cache/llm-proxy-bench');
   mkdirSync(dir, { recursive: true });

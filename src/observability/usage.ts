@@ -151,7 +151,6 @@ function contentText(content: unknown): string {
   return '';
 }
 
-/** Collects the text of a chat or completions stream, for counting when the provider sends no usage. */
 /**
  * The text of a streamed answer, kept for counting only if the provider sends no usage. Chunks are
  * held as they came and parsed at the end, so streams that do report usage never pay for a parse.

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import ts from 'typescript';
@@ -181,16 +181,19 @@ function build(): void {
 function transpileFloor(name: string): string {
   const dir = path.join(ROOT, 'node_modules/.cache/llm-proxy-bench');
   mkdirSync(dir, { recursive: true });
-  const source = readFileSync(path.join(ROOT, `bench/${name}.ts`), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  const text = readFileSync(path.join(ROOT, `bench/${name}.ts`), 'utf8');
+  const { outputText } = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+  // llm-proxy's own modules come from the build being measured, as llm-proxy itself does.
+  const built = `${pathToFileURL(path.join(source, 'dist')).href}/`;
   const file = path.join(dir, `${name}.mjs`);
-  writeFileSync(file, outputText);
+  writeFileSync(file, outputText.replaceAll("from '../src/", `from '${built}`));
   return file;
 }
 
 /** Starts the floor proxy bench/<file>.ts on the proxy core as `name`; it prints its port as its first line. */
 async function startFloor(file: string, name: string, mockUrl: string): Promise<{ proc: Pinned; url: string }> {
-  const proc = spawnPinned(name, PROXY_CORE, runner === 'dist' ? [transpileFloor(file), mockUrl] : ['--import', TSX, path.join(ROOT, `bench/${file}.ts`), mockUrl]);
+  const entry = runner === 'dist' ? [transpileFloor(file)] : ['--import', TSX, path.join(ROOT, `bench/${file}.ts`)];
+  const proc = spawnPinned(name, PROXY_CORE, [...entry, mockUrl]);
   children.push(proc);
   return { proc, url: `http://127.0.0.1:${(await firstJsonLine<{ port: number }>(proc)).port}` };
 }
@@ -314,6 +317,10 @@ async function main(): Promise<void> {
   const fastifyFloor = await startFloor('fastify-floor', 'fastify-floor', mockUrl);
   featureTargets.push({ name: 'fastify-floor', url: fastifyFloor.url, proc: fastifyFloor.proc });
   features.push({ target: 'fastify-floor', baseline: 'minimal', label: 'bare Fastify + undici pass-through (no features)', rate: 500, reference: true });
+  // The required per-request features at their cheapest on the same framework (bench/feature-floor.ts).
+  const featureFloor = await startFloor('feature-floor', 'feature-floor', mockUrl);
+  featureTargets.push({ name: 'feature-floor', url: featureFloor.url, proc: featureFloor.proc });
+  features.push({ target: 'feature-floor', baseline: 'minimal', label: "Fastify + the issue's per-request features, leanest form", rate: 500, reference: true });
   const redisPrefix = `llm-proxy-bench-${process.pid}-${Date.now()}:`;
   if (!args['no-features']) {
     if (existsSync(path.join(source, 'src/cache/response-cache.ts'))) {

@@ -1,6 +1,6 @@
 // The benchmark's own parts: the mock upstream answers in OpenAI's format, the floor proxies (raw
-// node:http and bare Fastify) forward bytes both ways (streams included), and the fixed-rate client
-// counts and times what it sends.
+// node:http and bare Fastify) forward bytes both ways (streams included), the feature floor does the
+// required per-request work, and the fixed-rate client counts and times what it sends.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from 'undici';
 import type { FastifyInstance } from 'fastify';
 import { createFastifyFloor } from '../../bench/fastify-floor.js';
+import { createFeatureFloor } from '../../bench/feature-floor.js';
 import { createMinimalProxy } from '../../bench/minimal-proxy.js';
 import { createMockUpstream } from '../../bench/mock-upstream.js';
 import { startCommand } from '../../bench/processes.js';
@@ -30,6 +31,8 @@ describe('bench pieces', () => {
   let mockUrl: string;
   let floorUrl: string;
   let fastifyFloorUrl: string;
+  let featureFloor: { app: FastifyInstance; pool: Pool };
+  let featureFloorUrl: string;
 
   beforeAll(async () => {
     mock = createMockUpstream();
@@ -38,6 +41,8 @@ describe('bench pieces', () => {
     floorUrl = await listen(floor.server);
     fastifyFloor = createFastifyFloor(mockUrl);
     fastifyFloorUrl = await fastifyFloor.app.listen({ host: '127.0.0.1', port: 0 });
+    featureFloor = createFeatureFloor(mockUrl);
+    featureFloorUrl = await featureFloor.app.listen({ host: '127.0.0.1', port: 0 });
   });
 
   afterAll(async () => {
@@ -45,6 +50,8 @@ describe('bench pieces', () => {
     await floor.pool.close();
     await fastifyFloor.app.close();
     await fastifyFloor.pool.close();
+    await featureFloor.app.close();
+    await featureFloor.pool.close();
     await new Promise((r) => mock.close(r));
   });
 
@@ -78,6 +85,22 @@ describe('bench pieces', () => {
     }
     expect((await post(floorUrl, '/v1/nothing-here', {})).status).toBe(404);
     expect((await post(fastifyFloorUrl, '/v1/nothing-here', {})).status).toBe(404);
+  });
+
+  it('the feature floor checks the key, validates, and answers with headers and _proxy_info', async () => {
+    const send = (body: unknown, key = 'bench-client-key') =>
+      fetch(`${featureFloorUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+    expect((await send(chat, 'wrong-key')).status).toBe(401);
+    expect((await send({ model: 'bench-model' })).status).not.toBe(200);
+    const answer = await send(chat);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-proxy-provider')).toBe('mock');
+    expect(Number(answer.headers.get('x-proxy-overhead-ms'))).toBeGreaterThanOrEqual(0);
+    const json = (await answer.json()) as { choices: unknown[]; _proxy_info: { provider: string; request_id: string } };
+    expect(json.choices).toHaveLength(1);
+    expect(json._proxy_info).toMatchObject({ provider: 'mock', request_id: answer.headers.get('x-request-id') });
+    const stream = await send({ ...chat, stream: true });
+    expect((await stream.text()).trim().endsWith('data: [DONE]')).toBe(true);
   });
 
   it('the fixed-rate client sends the scheduled number of requests and times each', async () => {

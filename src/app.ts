@@ -10,6 +10,7 @@ import type { Runtime } from './runtime.js';
 import authPlugin from './server/auth.js';
 import bodyPlugin from './server/body.js';
 import corsPlugin from './server/cors.js';
+import { drainOnClose } from './server/drain.js';
 import errorsPlugin from './server/errors.js';
 import ipAccessPlugin from './server/ip-access.js';
 import rateLimitPlugin from './server/rate-limit.js';
@@ -63,6 +64,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
   });
 
+  drainOnClose(app);
   await app.register(requestContextPlugin);
   await app.register(observabilityPlugin, { runtime });
   await app.register(errorsPlugin);

@@ -1,5 +1,5 @@
 // The real CLI process: start-up from a config file, one log line per request with secrets
-// redacted, and SIGTERM draining in-flight requests before exiting 0.
+// redacted, and SIGTERM draining in-flight requests (keep-alive connections included) before exiting 0.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { freePort, startCli, type CliProcess } from './support/cli.js';
 import { MockUpstream } from './support/mock-openai.js';
@@ -69,7 +69,12 @@ test('SIGTERM finishes the in-flight request, then exits 0', async () => {
   const text = await res.text();
   expect(res.status, text).toBe(200);
   expect(JSON.parse(text).choices[0].message.content).toBe('Hello from upstream');
+  // Its keep-alive connection is not reused: it closes after the answer, so shutdown need not wait.
+  expect(res.headers.get('connection')).toBe('close');
   expect(await exited).toBe(0);
+  // A clean stop, not the grace period's forced exit.
+  expect(cli.stdout).toContain('"msg":"stopped"');
+  expect(cli.stdout).not.toContain('shutdown grace period over');
   expect(cli.stderr).not.toMatch(/Fatal/);
   // New connections are refused once it is gone.
   await expect(fetch(`${base}/health/live`)).rejects.toThrow();

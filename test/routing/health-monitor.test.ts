@@ -89,6 +89,7 @@ describe('health monitor', () => {
     const a = await mock('a');
     const b = await mock('b');
     proxy = await startProxy({
+      app: { environment: 'staging' },
       circuit_breaker: { failure_threshold: 1, volume_threshold: 1, recovery_timeout: 60 },
       providers: [mockProvider('a', a.url, { max_retries: 0 }), mockProvider('b', b.url, { priority: 2 }), mockProvider('off', b.url, { enabled: false })],
     });
@@ -102,7 +103,7 @@ describe('health monitor', () => {
       health_score: 50,
       providers: { total: 3, enabled: 2, healthy: 1, degraded: 0, unhealthy: 1, disabled: 1 },
     });
-    expect(health.version).toBe('0.1.0');
+    expect(health).toMatchObject({ name: 'llm-proxy', version: '0.1.0', environment: 'staging' });
     expect(health.uptime).toBeGreaterThanOrEqual(0);
     expect(health.response_time).toBeGreaterThanOrEqual(0);
     expect(Date.parse(health.timestamp)).not.toBeNaN();

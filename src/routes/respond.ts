@@ -21,8 +21,19 @@ export function validate<S extends z.ZodType>(schema: S, body: unknown): z.infer
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const param = formatPath(issue.path);
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? `${param} is required` : `${param}: ${issue.message}`;
+  const missing = issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined;
+  const message = missing ? `${param} is required` : `${param}: ${issue.message}`;
   throw new ProxyError('invalid_request', message, param === '(root)' ? null : param);
+}
+
+/** What the client sent at a zod issue's path (zod 4 leaves the input out of its issues). */
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let value = body;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 /** The client of one request: aborted when it goes away before its response is complete. */

@@ -355,6 +355,17 @@ describe('bad input', () => {
     expect(json.error).toMatchObject({ code: 'invalid_request', type: 'invalid_request_error', param });
   });
 
+  test.each([
+    [{ model: 'gpt-4o' }, 'messages is required'],
+    [chatBody({ temperature: 'hot' }), 'temperature: Invalid input: expected number, received string'],
+    [chatBody({ max_tokens: 'abc' }), 'max_tokens: Invalid input: expected number, received string'],
+    [{ model: 'gpt-4o', messages: 'not a list' }, 'messages: Invalid input: expected array, received string'],
+  ])('the 400 for %j says whether the field is missing or of the wrong type', async (body, message) => {
+    const res = await post('/v1/chat/completions', body);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toBe(message);
+  });
+
   test('assistant content may be null when tool_calls are present', async () => {
     const res = await post('/v1/chat/completions', {
       model: 'gpt-4o',

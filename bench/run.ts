@@ -1,7 +1,8 @@
 // `npm run bench`: the mock upstream and the load generator on core 1, the proxy under test (and the
-// minimal floor proxy) on core 0, all on 127.0.0.1. For chat, streamed chat and embeddings it measures
-// max throughput and latency at fixed rates directly against the mock, through the floor and through
-// llm-proxy, in interleaved repetitions, and reports medians, differences and the targets' verdicts.
+// floor proxies) on core 0, all on 127.0.0.1. For chat, streamed chat and embeddings it measures max
+// throughput and latency at fixed rates directly against the mock, through the minimal floor proxy and
+// through llm-proxy, in interleaved repetitions, and reports medians, differences and the targets'
+// verdicts. For chat it also measures the bare Fastify floor and the feature floor beside them.
 // Options: --quick (one short repetition), --reps N, --runner dist|tsx, --no-features, --ref <commit>
 // (benchmark a committed version instead of the working tree), --no-wait (do not wait for other
 // processes on the machine to go quiet before each run), --cpu-prof (profile llm-proxy during the run

@@ -5,10 +5,10 @@
 // Measured beside the minimal proxy and llm-proxy, it splits llm-proxy's cost into the framework's
 // share and the features' share.
 // Run: node --import tsx bench/fastify-floor.ts <upstream origin> [port] → prints {"port": N} when ready.
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Pool } from 'undici';
+import { serveFloor } from './floor-cli.js';
 
 export function createFastifyFloor(upstreamOrigin: string): { app: FastifyInstance; pool: Pool } {
   const pool = new Pool(upstreamOrigin, { connections: 100, pipelining: 1, keepAliveTimeout: 30_000 });
@@ -35,18 +35,4 @@ export function createFastifyFloor(upstreamOrigin: string): { app: FastifyInstan
   return { app, pool };
 }
 
-async function main(): Promise<void> {
-  const [origin, port] = process.argv.slice(2);
-  if (!origin) {
-    process.stderr.write('usage: fastify-floor.ts <upstream origin> [port]\n');
-    process.exit(2);
-  }
-  const { app, pool } = createFastifyFloor(origin);
-  await app.listen({ host: '127.0.0.1', port: Number(port ?? 0) });
-  process.stdout.write(`${JSON.stringify({ port: (app.server.address() as AddressInfo).port })}\n`);
-  const stop = () => void app.close().then(() => pool.close().then(() => process.exit(0)));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void serveFloor('fastify-floor.ts', createFastifyFloor);

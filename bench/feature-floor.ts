@@ -7,11 +7,11 @@
 // framework at their least, so llm-proxy's figures can be read against it.
 // Run: node --import tsx bench/feature-floor.ts <upstream origin> [port] → prints {"port": N} when ready.
 import { hash, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { Pool } from 'undici';
+import { serveFloor } from './floor-cli.js';
 import { chatRequestSchema } from '../src/providers/canonical.js';
 import { createLogger } from '../src/observability/logger.js';
 
@@ -117,18 +117,4 @@ export function createFeatureFloor(upstreamOrigin: string): { app: FastifyInstan
   return { app, pool };
 }
 
-async function main(): Promise<void> {
-  const [origin, port] = process.argv.slice(2);
-  if (!origin) {
-    process.stderr.write('usage: feature-floor.ts <upstream origin> [port]\n');
-    process.exit(2);
-  }
-  const { app, pool } = createFeatureFloor(origin);
-  await app.listen({ host: '127.0.0.1', port: Number(port ?? 0) });
-  process.stdout.write(`${JSON.stringify({ port: (app.server.address() as AddressInfo).port })}\n`);
-  const stop = () => void app.close().then(() => pool.close().then(() => process.exit(0)));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void serveFloor('feature-floor.ts', createFeatureFloor);

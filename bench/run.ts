@@ -186,8 +186,11 @@ function transpileFloor(name: string): string {
   const { outputText } = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
   // llm-proxy's own modules come from the build being measured, as llm-proxy itself does.
   const built = `${pathToFileURL(path.join(source, 'dist')).href}/`;
+  // Bench modules it imports are transpiled beside it.
+  const sibling = /from '\.\/([\w-]+)\.js'/g;
+  for (const [, other] of outputText.matchAll(sibling)) transpileFloor(other);
   const file = path.join(dir, `${name}.mjs`);
-  writeFileSync(file, outputText.replaceAll("from '../src/", `from '${built}`));
+  writeFileSync(file, outputText.replaceAll("from '../src/", `from '${built}`).replace(sibling, "from './$1.mjs'"));
   return file;
 }
 

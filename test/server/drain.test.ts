@@ -31,7 +31,7 @@ const chat = (stream: boolean) =>
   });
 
 test('an answer not yet started when closing begins says Connection: close, and close() then completes', async () => {
-  // An idle keep-alive connection too: Fastify closes it when closing begins.
+  // The connection has served a request already, as a pooled client's would, and is reused.
   const warm = await chat(false);
   await warm.body.text();
   mock.enqueue({ delayMs: 400 });

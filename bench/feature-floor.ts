@@ -14,6 +14,8 @@ import { Pool } from 'undici';
 import { serveFloor } from './floor-cli.js';
 import { chatRequestSchema } from '../src/providers/canonical.js';
 import { createLogger } from '../src/observability/logger.js';
+import { spliceMember } from '../src/routes/respond.js';
+import { RawJson, usageOf } from '../src/upstream/raw-json.js';
 
 /** The client key the bench sends (bench/run.ts, CLIENT_KEY). */
 const CLIENT_KEY = 'bench-client-key';
@@ -106,13 +108,11 @@ export function createFeatureFloor(upstreamOrigin: string): { app: FastifyInstan
     if (typeof contentType === 'string' && contentType.startsWith('text/event-stream')) return reply.send(upstream.body);
     const answer = Buffer.from(await upstream.body.arrayBuffer());
     const upstreamMs = performance.now() - sent;
-    const text = answer.toString('latin1');
-    const usage = text.lastIndexOf('"usage":');
-    if (usage > 0) request.work.tokens = JSON.parse(text.slice(usage + 8, text.indexOf('}', usage) + 1));
+    // llm-proxy's own pieces: usage found in the bytes and parsed alone, `_proxy_info` spliced in.
+    request.work.tokens = usageOf(new RawJson(answer, (raw) => JSON.parse(raw.toString('utf8')) as Record<string, unknown>));
     const info = { provider: 'mock', attempt_number: 1, response_time: upstreamMs / 1000, request_id: request.id };
     reply.header('x-proxy-overhead-ms', (performance.now() - request.work.started - upstreamMs).toFixed(3));
-    const close = answer.lastIndexOf(0x7d);
-    return reply.send(Buffer.concat([answer.subarray(0, close), Buffer.from(`,"_proxy_info":${JSON.stringify(info)}}`)]));
+    return reply.send(spliceMember(answer, '_proxy_info', JSON.stringify(info)));
   });
   return { app, pool };
 }

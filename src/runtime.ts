@@ -2,6 +2,7 @@
 // their pools) and the router over them. Routes read `runtime.router` per request, so a reload that
 // swaps them takes effect for the next request while in-flight ones finish on the old providers.
 import type { Logger } from 'pino';
+import { dataDir } from './config/data-dir.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Config, ProviderConfig } from './config/schema.js';
 import { providerKind } from './providers/registry.js';
@@ -64,6 +65,11 @@ export class Runtime {
     this.caches.set('responses', async () => void (await this.cache.clear()));
     this.quota = new ProviderQuota(this);
     this.policies.push(this.quota);
+  }
+
+  /** The writable state folder (`data_dir`, resolved against the config file's folder). */
+  get dataDir(): string {
+    return dataDir(this.loaded.files[0], this.config);
   }
 
   provider(name: string): ProviderHandle | undefined {

@@ -121,6 +121,8 @@ export const alertRuleSchema = z
 
 export const configSchema = z
   .object({
+    /** The writable state folder (files the proxy writes, the SQLite database), relative to the config file. */
+    data_dir: z.string().min(1).default('data'),
     app: z
       .object({
         name: z.string().default('llm-proxy'),
@@ -280,7 +282,8 @@ export const configSchema = z
       .object({
         enabled: z.boolean().default(false),
         interval: seconds.default(30),
-        rules_file: z.string().default('config/alert_rules.json'),
+        /** Where API-created rules are kept; null = alert_rules.json in data_dir. */
+        rules_file: z.string().nullable().default(null),
         rules: z.array(alertRuleSchema).default([]),
         webhook_url: httpUrl.nullable().default(null),
         webhook_timeout: seconds.default(5),
@@ -305,7 +308,8 @@ export const configSchema = z
       .prefault({}),
     model_management: z
       .object({
-        selections_file: z.string().default('config/model_selections.json'),
+        /** null = model_selections.json in data_dir. */
+        selections_file: z.string().nullable().default(null),
         cache_ttl: seconds.default(300),
       })
       .prefault({}),

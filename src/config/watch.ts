@@ -34,7 +34,8 @@ const RESTART_ONLY: ReadonlyArray<readonly [string, (c: Config) => unknown, (c: 
   ['metrics.prefix', (c) => c.metrics.prefix, (c, v) => (c.metrics.prefix = v as string)],
   ['telemetry', (c) => c.telemetry, (c, v) => (c.telemetry = v as Config['telemetry'])],
   ['hot_reload', (c) => c.hot_reload, (c, v) => (c.hot_reload = v as Config['hot_reload'])],
-  ['alerting.rules_file', (c) => c.alerting.rules_file, (c, v) => (c.alerting.rules_file = v as string)],
+  ['alerting.rules_file', (c) => c.alerting.rules_file, (c, v) => (c.alerting.rules_file = v as string | null)],
+  ['data_dir', (c) => c.data_dir, (c, v) => (c.data_dir = v as string)],
 ];
 
 /** What changed between two configurations, in words an operator reads. */

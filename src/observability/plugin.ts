@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { resolveFromConfig } from '../config/atomic-write.js';
+import { stateFile } from '../config/data-dir.js';
 import { ModelSelections } from '../config/model-selections.js';
 import { ConfigReloader } from '../config/watch.js';
 import { ModelCatalog } from '../providers/model-catalog.js';
@@ -51,11 +51,13 @@ async function observabilityPlugin(app: FastifyInstance, opts: { runtime: Runtim
   const configFile = runtime.loaded.files[0];
   const metrics = new Metrics(runtime);
   const ledger = new UsageLedger();
-  const selectionsFile = () => resolveFromConfig(configFile, runtime.config.model_management.selections_file);
-  const selections = new ModelSelections(selectionsFile(), runtime.logger.child({ component: 'model-selections' }));
+  const selectionsLogger = runtime.logger.child({ component: 'model-selections' });
+  const selectionsFile = () => stateFile(configFile, runtime.config, runtime.config.model_management.selections_file, 'model_selections.json', selectionsLogger);
+  const selections = new ModelSelections(selectionsFile(), selectionsLogger);
   selections.load();
   const snapshot = () => metricsSnapshot(runtime, metrics.stats, ledger, metrics.startedAt);
-  const alerts = new AlertManager(config, snapshot, runtime.logger.child({ component: 'alerts' }), resolveFromConfig(configFile, runtime.config.alerting.rules_file));
+  const alertsLogger = runtime.logger.child({ component: 'alerts' });
+  const alerts = new AlertManager(config, snapshot, alertsLogger, stateFile(configFile, runtime.config, runtime.config.alerting.rules_file, 'alert_rules.json', alertsLogger));
   const reloader = new ConfigReloader(runtime, {
     onResult: (result) => metrics.reload(result.success ? 'success' : 'failure'),
     onReloaded: () => selections.load(selectionsFile()),

@@ -75,7 +75,7 @@ describe('model selection', () => {
     const put = await call(proxy, 'PUT', '/v1/providers/beta/model_selection', { selected_model: 'beta-small', priority: 0, max_tokens: 77, temperature: 0.2 });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ provider: 'beta', selected_model: 'beta-small', editable: true, priority: 0, max_tokens: 77, temperature: 0.2 });
-    const file = path.join(path.dirname(proxy.configFile), 'config', 'model_selections.json');
+    const file = path.join(path.dirname(proxy.configFile), 'data', 'model_selections.json');
     expect(put.body.file).toBe(file);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1, selections: { beta: { selected_model: 'beta-small' } } });
 

@@ -68,7 +68,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   await app.register(requestContextPlugin);
   await app.register(observabilityPlugin, { runtime });
   await app.register(errorsPlugin);
-  await app.register(bodyPlugin);
+  await app.register(bodyPlugin, { server });
   await app.register(corsPlugin, { server });
   await app.register(ipAccessPlugin, { runtime });
   await app.register(authPlugin, { runtime });

@@ -40,7 +40,7 @@ export class Runtime {
   /** Re-reads the configuration and swaps it in (set by the observability plugin; SIGHUP calls it). */
   reload?: (source: string) => unknown;
   /** Unresolved alerts for /health, when alerting is wired. */
-  alertSummary?: () => { active: number; critical: number; warning: number };
+  alertSummary?: () => { enabled: boolean; active: number; critical: number; warning: number };
   /** Health monitors report each check here (llm_proxy_health_checks_total). */
   onHealthCheck?: (provider: string, result: 'success' | 'failure') => void;
   /** Caches POST /cache/clear empties, by name (health checks, summaries, responses). */

@@ -280,7 +280,8 @@ export const configSchema = z
       .prefault({}),
     alerting: z
       .object({
-        enabled: z.boolean().default(false),
+        /** Rules exist only where someone made them, so evaluating them is on unless switched off. */
+        enabled: z.boolean().default(true),
         interval: seconds.default(30),
         /** Where API-created rules are kept; null = alert_rules.json in data_dir. */
         rules_file: z.string().nullable().default(null),

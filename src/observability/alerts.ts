@@ -167,7 +167,8 @@ export class AlertManager {
   }
 
   /** Unresolved alerts, for /health. */
-  summary(): { active: number; critical: number; warning: number } {
+  /** Unresolved alerts by severity, and whether rules are evaluated at all (`alerting.enabled`). */
+  summary(): { enabled: boolean; active: number; critical: number; warning: number } {
     let active = 0;
     let critical = 0;
     let warning = 0;
@@ -177,7 +178,7 @@ export class AlertManager {
       if (alert.severity === 'critical') critical++;
       if (alert.severity === 'warning') warning++;
     }
-    return { active, critical, warning };
+    return { enabled: this.config().alerting.enabled, active, critical, warning };
   }
 
   /** One evaluation round; notifications are sent in the background and never block it. */

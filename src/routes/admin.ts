@@ -51,7 +51,9 @@ export default async function adminRoutes(app: FastifyInstance, opts: { runtime:
 
   app.get('/v1/rules', ADMIN, async () => {
     const data = alerts.rules();
-    return { object: 'list', data, total: data.length };
+    const { enabled, interval } = runtime.config.alerting;
+    const off = enabled ? {} : { warning: 'alerting.enabled is false: these rules are kept but not evaluated' };
+    return { object: 'list', data, total: data.length, alerting_enabled: enabled, interval, ...off };
   });
 
   app.post('/v1/rules', ADMIN, async (request, reply) => reply.code(201).send(await alerts.create(request.body)));

@@ -76,7 +76,7 @@ export default async function healthRoutes(app: FastifyInstance, opts: { runtime
       providers: summary.providers,
       health_checks: { running: runtime.resilience.health.running, interval: runtime.config.health_check.interval },
       system,
-      alerts: runtime.alertSummary?.() ?? { active: 0, critical: 0, warning: 0 },
+      alerts: runtime.alertSummary?.() ?? { enabled: false, active: 0, critical: 0, warning: 0 },
       traffic: await trafficHealth(runtime),
     };
   });

@@ -82,7 +82,7 @@ describe('alert lifecycle', () => {
       expect(active.body.total).toBe(1);
       const alert = active.body.data[0];
       expect(alert).toMatchObject({ rule: 'flaky-errors', severity: 'critical', status: 'active', value: 100, resolved_at: null });
-      expect((await send(proxy, 'GET', '/health')).body.alerts).toEqual({ active: 1, critical: 1, warning: 0 });
+      expect((await send(proxy, 'GET', '/health')).body.alerts).toEqual({ enabled: true, active: 1, critical: 1, warning: 0 });
       expect((await send(proxy, 'GET', '/v1/alerts?severity=bogus')).status).toBe(400);
 
       const acked = await send(proxy, 'POST', `/v1/alerts/${alert.id}/acknowledge`);
@@ -97,7 +97,7 @@ describe('alert lifecycle', () => {
       const resolved = (await send(proxy, 'GET', '/v1/alerts')).body.data[0];
       expect(resolved.resolved_at).not.toBeNull();
       await expect.poll(() => receiver.bodies.at(-1)?.status, { timeout: 5000, interval: 25 }).toBe('resolved');
-      expect((await send(proxy, 'GET', '/health')).body.alerts).toEqual({ active: 0, critical: 0, warning: 0 });
+      expect((await send(proxy, 'GET', '/health')).body.alerts).toEqual({ enabled: true, active: 0, critical: 0, warning: 0 });
     } finally {
       await proxy.close();
     }
@@ -144,6 +144,38 @@ describe('rules API', () => {
       expect((await send(proxy, 'DELETE', '/v1/rules/memory')).body).toEqual({ deleted: true, name: 'memory' });
       expect(JSON.parse(readFileSync(rulesFile, 'utf8')).rules).toEqual([]);
       expect((await send(proxy, 'DELETE', '/v1/rules/memory')).status).toBe(404);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('evaluation is on by default', () => {
+  test('a fresh config: a rule created through the API whose condition holds fires within the interval', async () => {
+    const proxy = await startProxy({ hot_reload: { enabled: false }, alerting: { interval: 0.2 }, providers: [mockProvider('flaky', upstream.url, { models: ['gpt-4o'] })] });
+    try {
+      const listed = (await send(proxy, 'GET', '/v1/rules')).body;
+      expect(listed).toMatchObject({ alerting_enabled: true, interval: 0.2 });
+      expect(listed.warning).toBeUndefined();
+      const rule = { name: 'always', metric_path: 'system.memory_percent', condition: '>=', threshold: 0, severity: 'warning' };
+      expect((await send(proxy, 'POST', '/v1/rules', rule)).status).toBe(201);
+      await expect.poll(async () => (await send(proxy, 'GET', '/v1/alerts')).body.data.map((a: any) => a.rule), { timeout: 5000 }).toEqual(['always']);
+      expect((await send(proxy, 'GET', '/health')).body.alerts).toEqual({ enabled: true, active: 1, critical: 0, warning: 1 });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('alerting.enabled: false is said by GET /v1/rules and /health, and nothing fires', async () => {
+    const proxy = await startProxy({ hot_reload: { enabled: false }, alerting: { enabled: false, interval: 0.1 }, providers: [mockProvider('flaky', upstream.url, { models: ['gpt-4o'] })] });
+    try {
+      const rule = { name: 'always', metric_path: 'system.memory_percent', condition: '>=', threshold: 0 };
+      expect((await send(proxy, 'POST', '/v1/rules', rule)).status).toBe(201);
+      const listed = (await send(proxy, 'GET', '/v1/rules')).body;
+      expect(listed).toMatchObject({ alerting_enabled: false, warning: 'alerting.enabled is false: these rules are kept but not evaluated' });
+      expect((await send(proxy, 'GET', '/health')).body.alerts).toEqual({ enabled: false, active: 0, critical: 0, warning: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 500)); // five intervals
+      expect((await send(proxy, 'GET', '/v1/alerts')).body.data).toEqual([]);
     } finally {
       await proxy.close();
     }

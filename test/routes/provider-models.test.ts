@@ -77,7 +77,10 @@ describe('model selection', () => {
     expect(put.body).toMatchObject({ provider: 'beta', selected_model: 'beta-small', editable: true, priority: 0, max_tokens: 77, temperature: 0.2 });
     const file = path.join(path.dirname(proxy.configFile), 'data', 'model_selections.json');
     expect(put.body.file).toBe(file);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1, selections: { beta: { selected_model: 'beta-small' } } });
+    // ProxyAPI's documented format: provider → { model_name, editable, last_updated, … }.
+    const written = JSON.parse(readFileSync(file, 'utf8'));
+    expect(written).toEqual({ beta: { model_name: 'beta-small', editable: true, last_updated: expect.any(String), priority: 0, max_tokens: 77, temperature: 0.2 } });
+    expect(Number.isNaN(Date.parse(written.beta.last_updated))).toBe(false);
 
     // Validation: unknown model, bad fields, unknown provider.
     expect((await call(proxy, 'PUT', '/v1/providers/beta/model_selection', { selected_model: 'not-served' })).status).toBe(400);
@@ -112,22 +115,65 @@ describe('model selection', () => {
     expect(refused.body.error.message).toContain('not editable');
   });
 
-  test('a legacy {"provider": "model"} file is migrated, with a .legacy backup', async () => {
+  /** Starts a proxy on a selections file holding `content`. */
+  async function startOn(content: unknown): Promise<{ proxy: TestProxy; file: string }> {
     const probe = await start();
     const dir = path.join(path.dirname(probe.configFile), 'config');
     const file = path.join(dir, 'model_selections.json');
     await probe.close();
     proxies.pop();
     mkdirSync(dir, { recursive: true });
-    writeFileSync(file, JSON.stringify({ beta: 'beta-large' }));
+    writeFileSync(file, JSON.stringify(content));
     const proxy = await startProxy({ ...doc(), model_management: { selections_file: file } });
     proxies.push(proxy);
     await proxy.app.observability.selections.flushed();
-    expect(JSON.parse(readFileSync(`${file}.legacy`, 'utf8'))).toEqual({ beta: 'beta-large' });
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1, selections: { beta: { selected_model: 'beta-large', editable: true } } });
-    expect(existsSync(file)).toBe(true);
+    return { proxy, file };
+  }
+
+  async function routesTo(proxy: TestProxy, model: string): Promise<void> {
     const res = await call(proxy, 'POST', '/v1/chat/completions', { model: 'beta', messages: [{ role: 'user', content: 'hi' }] });
     expect(res.status).toBe(200);
-    expect(beta.calls('/v1/chat/completions')[0].body?.model).toBe('beta-large');
+    expect(beta.calls('/v1/chat/completions').at(-1)?.body?.model).toBe(model);
+  }
+
+  test("ProxyAPI's documented format is read as is, extra fields kept when the file is written again", async () => {
+    const documented = {
+      beta: { model_name: 'beta-large', editable: true, last_updated: '2025-09-12T03:54:29.931051', priority: 2, max_tokens: 300, temperature: 0.5, notes: 'kept' },
+      alpha: { model_name: 'gpt-4o-mini', editable: false, last_updated: '2025-09-12T03:54:29.931051' },
+    };
+    const { proxy, file } = await startOn(documented);
+    expect(existsSync(`${file}.legacy`)).toBe(false);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(documented);
+    expect((await call(proxy, 'GET', '/v1/providers/beta/model_selection')).body).toMatchObject({
+      selected_model: 'beta-large', editable: true, priority: 2, max_tokens: 300, temperature: 0.5, updated_at: '2025-09-12T03:54:29.931051',
+    });
+    await routesTo(proxy, 'beta-large');
+    expect((await call(proxy, 'PUT', '/v1/providers/alpha/model_selection', { selected_model: 'gpt-4o' })).body.error.message).toContain('not editable');
+
+    expect((await call(proxy, 'PUT', '/v1/providers/beta/model_selection', { selected_model: 'beta-small', priority: 1 })).status).toBe(200);
+    const rewritten = JSON.parse(readFileSync(file, 'utf8'));
+    expect(rewritten.beta).toEqual({ model_name: 'beta-small', editable: true, last_updated: expect.any(String), priority: 1, notes: 'kept' });
+    expect(rewritten.alpha).toEqual(documented.alpha);
+  });
+
+  test('a legacy {"provider": "model"} file is migrated to the documented format, with a .legacy backup', async () => {
+    const { proxy, file } = await startOn({ beta: 'beta-large' });
+    expect(JSON.parse(readFileSync(`${file}.legacy`, 'utf8'))).toEqual({ beta: 'beta-large' });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ beta: { model_name: 'beta-large', editable: true, last_updated: expect.any(String) } });
+    await routesTo(proxy, 'beta-large');
+  });
+
+  test("llm-proxy's former {version, selections} file is migrated to the documented format, with a .legacy backup", async () => {
+    const former = { version: 1, selections: { beta: { selected_model: 'beta-small', editable: true, priority: 0, max_tokens: 77, temperature: null, updated_at: '2026-01-01T00:00:00.000Z' } } };
+    const { proxy, file } = await startOn(former);
+    expect(JSON.parse(readFileSync(`${file}.legacy`, 'utf8'))).toEqual(former);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ beta: { model_name: 'beta-small', editable: true, last_updated: '2026-01-01T00:00:00.000Z', priority: 0, max_tokens: 77 } });
+    await routesTo(proxy, 'beta-small');
+  });
+
+  test('an invalid file is reported and leaves the selections empty, never half-read', async () => {
+    const { proxy, file } = await startOn({ beta: { model_name: '', editable: 'yes' } });
+    expect((await call(proxy, 'GET', '/v1/providers/beta/model_selection')).status).toBe(404);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ beta: { model_name: '', editable: 'yes' } });
   });
 });

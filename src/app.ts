@@ -22,6 +22,7 @@ import metricsRoutes from './routes/metrics.js';
 import healthRoutes from './routes/health.js';
 import modelRoutes from './routes/models.js';
 import openaiRoutes from './routes/openai.js';
+import responsesRoutes from './routes/responses.js';
 import statusRoutes from './routes/status.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -75,6 +76,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   await app.register(rateLimitPlugin, { runtime });
 
   await app.register(openaiRoutes, { runtime });
+  await app.register(responsesRoutes, { runtime });
   await app.register(anthropicRoutes, { runtime });
   await app.register(modelRoutes, { runtime });
   await app.register(healthRoutes, { runtime });

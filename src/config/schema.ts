@@ -2,6 +2,7 @@
 // code uses for configuration is inferred from these schemas.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { responsesSchema } from './responses-schema.js';
 
 export const PROVIDER_TYPES = [
   'openai',
@@ -63,6 +64,8 @@ export const providerSchema = z
     deployments: z.record(z.string(), z.string()).default({}),
     anthropic_version: z.string().default('2023-06-01'),
     anthropic_beta: z.string().optional(),
+    /** Serves OpenAI's Responses API (/responses): /v1/responses passes through. Default: true for `openai`. */
+    responses_api: z.boolean().optional(),
   })
   .loose();
 
@@ -314,6 +317,7 @@ export const configSchema = z
         cache_ttl: seconds.default(300),
       })
       .prefault({}),
+    responses: responsesSchema,
     chaos_engineering: z
       .object({
         enabled: z.boolean().default(false),

@@ -40,7 +40,7 @@ export interface JsonResult {
  */
 export type ChunkStream = AsyncGenerator<string, void, undefined>;
 
-/** One Anthropic Messages stream event, `data` exactly as the upstream sent it. */
+/** One named stream event (Anthropic Messages, OpenAI Responses), `data` exactly as the upstream sent it. */
 export interface MessageEvent {
   event: string;
   data: string;
@@ -83,6 +83,13 @@ export interface ProviderAdapter {
   messages?(body: Record<string, unknown>, ctx: AttemptContext): Promise<JsonResult>;
   /** Streamed pass-through: resolves once the upstream answered 2xx, then relays its events. */
   messagesStream?(body: Record<string, unknown>, ctx: AttemptContext): Promise<MessageEventStream>;
+  /**
+   * OpenAI Responses API pass-through, offered only by adapters whose upstream serves it (`openai`,
+   * or any OpenAI-family provider with `responses_api: true`): bytes in, bytes out.
+   */
+  responses?(body: Record<string, unknown>, ctx: AttemptContext): Promise<JsonResult>;
+  /** Streamed Responses pass-through: the upstream's typed events relayed unchanged. */
+  responsesStream?(body: Record<string, unknown>, ctx: AttemptContext): Promise<MessageEventStream>;
 }
 
 export interface AdapterDeps {

@@ -14,7 +14,7 @@ import { applyModelOverrides } from '../routing/overrides.js';
 import { condensingRouter } from '../routing/condense.js';
 import type { Runtime } from '../runtime.js';
 import { costInfo } from '../observability/usage.js';
-import { clientLink, openStream, sendJsonResult, validate, writeStream } from './respond.js';
+import { clientLink, openStream, sendJsonResult, traceHeaders, validate, writeStream } from './respond.js';
 
 interface Surface<S extends z.ZodType> {
   path: string;
@@ -98,12 +98,4 @@ export default async function openaiRoutes(app: FastifyInstance, opts: { runtime
   register(SURFACES.completions);
   register(SURFACES.embeddings);
   register(SURFACES.images);
-}
-
-/** W3C trace context travels upstream with the request. */
-function traceHeaders(request: FastifyRequest): Record<string, string> | undefined {
-  const traceparent = request.headers.traceparent;
-  if (typeof traceparent !== 'string') return undefined;
-  const tracestate = request.headers.tracestate;
-  return typeof tracestate === 'string' ? { traceparent, tracestate } : { traceparent };
 }

@@ -36,6 +36,14 @@ function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** W3C trace context travels upstream with the request. */
+export function traceHeaders(request: FastifyRequest): Record<string, string> | undefined {
+  const traceparent = request.headers.traceparent;
+  if (typeof traceparent !== 'string') return undefined;
+  const tracestate = request.headers.tracestate;
+  return typeof tracestate === 'string' ? { traceparent, tracestate } : { traceparent };
+}
+
 /** The client of one request: aborted when it goes away before its response is complete. */
 export class ClientAbort implements ClientLink {
   aborted = false;

@@ -290,7 +290,7 @@ export class Router {
 function asProviderError(provider: string, thrown: unknown): ProviderError {
   if (thrown instanceof ProviderError) return thrown;
   if (thrown instanceof ProxyError) {
-    return new ProviderError({ provider, status: thrown.status, kind: 'http', retryable: false, message: thrown.message, code: thrown.code });
+    return new ProviderError({ provider, status: thrown.status, kind: 'http', retryable: false, message: thrown.message, code: thrown.code, param: thrown.param });
   }
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   return new ProviderError({ provider, status: null, kind: 'protocol', retryable: true, message: `${provider}: ${message}` });

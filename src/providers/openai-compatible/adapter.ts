@@ -5,6 +5,7 @@ import { send, sendJson, type CallTarget } from '../../upstream/call.js';
 import type { UpstreamRequest } from '../../upstream/pools.js';
 import type { AdapterDeps, AttemptContext, ChunkStream, JsonResult, ModelInfo, Operation, ProviderAdapter } from '../types.js';
 import { OPENAI_FAMILY, type OpenAiFamilyType } from './endpoints.js';
+import { relayResponsesEvents } from './responses-stream.js';
 import { relayOpenAiStream } from './stream.js';
 
 export function createOpenAiCompatibleAdapter(deps: AdapterDeps): ProviderAdapter {
@@ -43,10 +44,25 @@ export function createOpenAiCompatibleAdapter(deps: AdapterDeps): ProviderAdapte
   const get = (path: string, signal: AbortSignal, timeoutMs = 10_000) =>
     sendJson(target, { method: 'GET', path, headers: baseHeaders, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 
+  const responsesApi = config.responses_api ?? config.type === 'openai';
+  const responsesBody = (body: Record<string, unknown>, stream: boolean): Record<string, unknown> => {
+    const out = { ...body };
+    if (stream) out.stream = true;
+    else delete out.stream;
+    return out;
+  };
+
   return {
     name: config.name,
     type: config.type,
     operations,
+    ...(responsesApi && {
+      responses: (body: Record<string, unknown>, ctx: AttemptContext) => json('/responses', ctx.rawBody ? body : responsesBody(body, false), ctx),
+      async responsesStream(body: Record<string, unknown>, ctx: AttemptContext) {
+        const response = await send(target, request('/responses', ctx.rawBody ? body : responsesBody(body, true), ctx, true));
+        return relayResponsesEvents(target, response.body);
+      },
+    }),
     chat: (req, ctx) => json('/chat/completions', req, ctx),
     chatStream: (req, ctx) => stream('/chat/completions', req, ctx),
     completions: (req, ctx) => json('/completions', req, ctx),

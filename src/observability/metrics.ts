@@ -4,6 +4,8 @@
 // other features' state (breakers, provider status, cache) are read at scrape time.
 import { Counter, Gauge, Registry, collectDefaultMetrics, type CounterConfiguration } from 'prom-client';
 import type { Usage } from '../providers/types.js';
+import { readiness } from '../routes/health.js';
+import { storeStatus } from '../state/redis.js';
 import type { AttemptEvent, RouterPolicy } from '../routing/router.js';
 import type { Runtime } from '../runtime.js';
 import { FastHistogram } from './histogram.js';
@@ -167,6 +169,34 @@ export class Metrics {
           const status = handle.adapter ? (runtime.status?.(handle.config.name) ?? 'available') : 'disabled';
           this.set({ provider: handle.config.name }, PROVIDER_STATUS[status] ?? 0.5);
         }
+      },
+    });
+    new Gauge({
+      name: `${p}_provider_enabled`,
+      help: 'Provider enabled (1) or disabled by config or a missing key (0)',
+      labelNames: ['provider'],
+      registers,
+      collect() {
+        this.reset();
+        for (const handle of runtime.handles) this.set({ provider: handle.config.name }, handle.adapter ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${p}_ready`,
+      help: 'Readiness as /health/ready reports it: 1 ready, 0 not (draining, or no provider can serve)',
+      registers,
+      collect() {
+        this.set(readiness(runtime).ready ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${p}_redis_up`,
+      help: 'Shared state store: 1 when Redis is connected, 0 when it is not (absent without Redis)',
+      registers,
+      collect() {
+        this.reset();
+        const store = storeStatus(runtime);
+        if (store.backend !== 'memory') this.set(store.status === 'ok' ? 1 : 0);
       },
     });
     this.httpRequests = new Tally({ name: 'http_requests_total', help: 'HTTP requests by method, route and status code', registers }, ['method', 'route', 'status_code']);

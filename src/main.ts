@@ -58,6 +58,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     runtime.draining = true;
+    if (server.shutdown_delay_s > 0) {
+      // Readiness fails now; balancers that poll it stop sending before the listener closes.
+      logger.info({ signal, delay_s: server.shutdown_delay_s }, 'shutting down: not ready, still accepting for shutdown_delay_s');
+      await new Promise((resolve) => setTimeout(resolve, server.shutdown_delay_s * 1000));
+    }
     logger.info({ signal, grace_s: server.shutdown_grace_s }, 'shutting down: draining in-flight requests');
     const force = setTimeout(() => {
       logger.warn('shutdown grace period over: closing remaining connections');

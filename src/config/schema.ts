@@ -140,6 +140,8 @@ export const configSchema = z
         workers: z.number().int().positive().default(1),
         body_limit_mb: z.number().positive().default(10),
         shutdown_grace_s: z.number().min(0).default(30),
+        /** After SIGTERM, seconds to keep accepting while /health/ready says 503 (for balancers without a preStop pause). */
+        shutdown_delay_s: z.number().min(0).default(0),
         request_timeout: seconds.default(300),
         stream_idle_timeout: seconds.default(60),
         proxy_info: z.boolean().default(true),

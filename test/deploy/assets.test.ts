@@ -1,0 +1,107 @@
+// Compose, systemd and .env.example checked against the code: Debian's docker-compose validates the
+// Compose file without an engine; every mounted file exists; every variable an asset sets is one the
+// code reads, and .env.example lists every variable the code reads.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config/load.js';
+import { configSchema } from '../../src/config/schema.js';
+import { codeEnvNames, configEnvNames, repoPath } from './env-names.js';
+
+const readable = new Set([...codeEnvNames(), ...configEnvNames('config.yaml')]);
+const exampleNames = readFileSync(repoPath('.env.example'), 'utf8')
+  .split('\n')
+  .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+  .map((line) => line.split('=')[0]);
+
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8'));
+
+  test('docker-compose config -q accepts it (with .env from .env.example)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'llm-proxy-compose-'));
+    try {
+      copyFileSync(repoPath('docker-compose.yml'), path.join(dir, 'docker-compose.yml'));
+      copyFileSync(repoPath('.env.example'), path.join(dir, '.env'));
+      let out: string;
+      try {
+        out = execFileSync('docker-compose', ['config', '-q'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (error) {
+        const e = error as { code?: string; stderr?: string };
+        if (e.code === 'ENOENT') throw new Error("docker-compose not found: install Debian's docker-compose package (.ci/run does)");
+        throw new Error(`docker-compose config -q failed: ${e.stderr ?? ''}`);
+      }
+      expect(out).toBe('');
+      const services = execFileSync('docker-compose', ['--profile', 'tracing', 'config', '--services'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').sort();
+      expect(services).toEqual(['grafana', 'jaeger', 'prometheus', 'proxy', 'redis']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('every file it mounts exists in the repository', () => {
+    const mounts = Object.values(compose.services as Record<string, { volumes?: string[] }>).flatMap((s) => s.volumes ?? []).filter((v) => v.startsWith('./'));
+    expect(mounts.length).toBeGreaterThan(4);
+    for (const mount of mounts) expect(existsSync(repoPath(mount.split(':')[0])), mount).toBe(true);
+  });
+
+  test("the proxy's environment names are ones the code reads; secrets come from .env only", () => {
+    const proxy = compose.services.proxy;
+    expect(proxy.env_file).toBe('.env');
+    for (const name of Object.keys(proxy.environment)) expect(readable, name).toContain(name);
+    const text = readFileSync(repoPath('docker-compose.yml'), 'utf8');
+    expect(text).not.toMatch(/sk-[A-Za-z0-9]{8,}|API_KEY\s*:/);
+    for (const [, name] of text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)) expect(exampleNames, name).toContain(name);
+  });
+
+  test('the compose overlay it mounts is a valid config overlay that moves metrics to the port Prometheus scrapes', () => {
+    // As the container lays them out: /app/config.yaml with /app/config.compose.yaml beside it.
+    const dir = mkdtempSync(path.join(tmpdir(), 'llm-proxy-compose-config-'));
+    copyFileSync(repoPath('config.yaml'), path.join(dir, 'config.yaml'));
+    copyFileSync(repoPath('deploy/compose/config.compose.yaml'), path.join(dir, 'config.compose.yaml'));
+    const merged = loadConfig({ file: path.join(dir, 'config.yaml'), env: { ENVIRONMENT: compose.services.proxy.environment.ENVIRONMENT } }).config;
+    rmSync(dir, { recursive: true, force: true });
+    const target = parse(readFileSync(repoPath('monitoring/prometheus.yml'), 'utf8')).scrape_configs[0].static_configs[0].targets[0];
+    expect(target).toBe(`proxy:${merged.metrics.port}`);
+    expect(compose.services.proxy.environment.ENVIRONMENT).toBe('compose');
+  });
+});
+
+describe('deploy/systemd/llm-proxy.service', () => {
+  const unit = readFileSync(repoPath('deploy/systemd/llm-proxy.service'), 'utf8');
+  const values = (key: string) => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]);
+  const one = (key: string) => values(key)[0];
+
+  test('runs the built server with the start flags, as an unprivileged user, with keys from an EnvironmentFile', () => {
+    const startProd = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')).scripts['start:prod'] as string;
+    const flags = startProd.split(/\s+/).filter((w) => w.startsWith('--'));
+    const exec = one('ExecStart');
+    expect(exec).toMatch(/^\/usr\/bin\/node .*dist\/main\.js$/);
+    for (const flag of flags) expect(exec).toContain(flag);
+    expect(one('User')).not.toBe('root');
+    expect(one('EnvironmentFile')).toMatch(/^-?\/etc\/llm-proxy\//);
+    expect(one('Restart')).toBe('on-failure');
+    expect(one('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
+  });
+
+  test('is hardened, writable only in the state folder, and waits out the drain on stop', () => {
+    for (const [key, value] of Object.entries({ NoNewPrivileges: 'true', ProtectSystem: 'strict', PrivateTmp: 'true', ProtectHome: 'true' })) expect(one(key), key).toBe(value);
+    const env = Object.fromEntries(values('Environment').map((e) => e.split('=', 2) as [string, string]));
+    for (const name of Object.keys(env).filter((n) => n.startsWith('PROXY_API_'))) expect(readable, name).toContain(name);
+    expect(one('ReadWritePaths')).toBe(env.PROXY_API_DATA_DIR);
+    expect(Number(one('TimeoutStopSec'))).toBeGreaterThan(configSchema.parse({ providers: [] }).server.shutdown_grace_s);
+  });
+});
+
+describe('.env.example', () => {
+  test('lists every environment variable the code and the shipped config read', () => {
+    for (const name of readable) expect(exampleNames, name).toContain(name);
+  });
+
+  test('lists nothing the code does not read, except the Compose-only settings it names', () => {
+    const composeText = readFileSync(repoPath('docker-compose.yml'), 'utf8');
+    for (const name of exampleNames) expect(readable.has(name) || composeText.includes(`\${${name}`), name).toBe(true);
+  });
+});

@@ -1,0 +1,50 @@
+// Shutdown as Kubernetes does it, on the real CLI (package.json's start command): SIGTERM while a
+// stream is being relayed → /health/ready answers 503 at once, the stream completes, the process
+// exits 0 on its own (not by the grace period's forced exit).
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { freePort, startCli } from '../support/cli.js';
+import { chatStream, MockUpstream } from '../support/mock-openai.js';
+import { mockProvider, writeConfig } from '../support/proxy.js';
+
+let upstream: MockUpstream;
+beforeAll(async () => {
+  upstream = await MockUpstream.start('shutdown');
+});
+afterAll(async () => {
+  await upstream.close();
+});
+
+test('SIGTERM during a stream: not ready at once, the stream completes, exit 0 within the grace period', async () => {
+  const words = Array.from({ length: 12 }, (_, i) => `w${i} `);
+  upstream.enqueue({ stream: chatStream(words), gapMs: 150 });
+  const port = await freePort();
+  const cli = await startCli(
+    writeConfig({ server: { port, shutdown_delay_s: 1, shutdown_grace_s: 20 }, hot_reload: { enabled: false }, providers: [mockProvider('a', upstream.url)] }),
+  );
+  const base = `http://127.0.0.1:${port}`;
+  expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+
+  const res = await fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'long' }] }),
+  });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = decoder.decode((await reader.read()).value);
+  const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
+  cli.child.kill('SIGTERM');
+
+  await expect.poll(() => cli.stdout.includes('not ready, still accepting')).toBe(true);
+  const ready = await fetch(`${base}/health/ready`);
+  expect(ready.status).toBe(503);
+  expect(((await ready.json()) as { reason: string }).reason).toBe('shutting down');
+
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value);
+  expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  for (const word of words) expect(text).toContain(word);
+
+  expect(await exited).toBe(0);
+  expect(cli.stdout).toContain('"msg":"stopped"');
+  expect(cli.stdout).not.toContain('shutdown grace period over');
+}, 30_000);

@@ -2,6 +2,7 @@
 // code uses for configuration is inferred from these schemas.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { loadTestingSchema } from './load-testing-schema.js';
 import { responsesSchema } from './responses-schema.js';
 
 export const PROVIDER_TYPES = [
@@ -320,6 +321,7 @@ export const configSchema = z
       })
       .prefault({}),
     responses: responsesSchema,
+    load_testing: loadTestingSchema,
     chaos_engineering: z
       .object({
         enabled: z.boolean().default(false),

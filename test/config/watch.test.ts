@@ -139,7 +139,7 @@ describe('file watching', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const file = proxy.app.observability.selections.path;
     mkdirSync(path.dirname(file), { recursive: true });
-    const selection = (model: string) => ({ version: 1, selections: { alpha: { selected_model: model, editable: true, priority: null, max_tokens: null, temperature: null, updated_at: new Date().toISOString() } } });
+    const selection = (model: string) => ({ alpha: { model_name: model, editable: true, last_updated: new Date().toISOString() } });
     writeFileSync(file, JSON.stringify(selection('gpt-4o-mini')));
     await expect.poll(() => proxy.app.observability.selections.get('alpha')?.selected_model, { timeout: 5000, interval: 50 }).toBe('gpt-4o-mini');
     writeFileSync(file, JSON.stringify(selection('gpt-4o')));

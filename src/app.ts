@@ -15,6 +15,7 @@ import errorsPlugin from './server/errors.js';
 import ipAccessPlugin from './server/ip-access.js';
 import rateLimitPlugin from './server/rate-limit.js';
 import requestContextPlugin from './server/request-context.js';
+import discoveryPlugin from './discovery/plugin.js';
 import observabilityPlugin from './observability/plugin.js';
 import adminRoutes from './routes/admin.js';
 import anthropicRoutes from './routes/anthropic.js';
@@ -68,6 +69,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   drainOnClose(app);
   await app.register(requestContextPlugin);
   await app.register(observabilityPlugin, { runtime });
+  await app.register(discoveryPlugin, { runtime });
   await app.register(errorsPlugin);
   await app.register(bodyPlugin, { server });
   await app.register(corsPlugin, { server });

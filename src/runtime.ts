@@ -26,6 +26,8 @@ export class Runtime {
   loaded: LoadedConfig;
   handles: ProviderHandle[];
   router: Router;
+  /** Providers from discovery sources (src/discovery/), merged after the config file's own. */
+  discovered: DiscoveredProvider[] = [];
   /** Breakers, quotas, health: appended by the features that own them; the router consults them all. */
   readonly policies: RouterPolicy[] = [];
   readonly logger: Logger;
@@ -58,7 +60,7 @@ export class Runtime {
     this.env = options.env ?? process.env;
     this.loaded = options.loaded;
     this.config = options.loaded.config;
-    this.handles = buildProviders(this.config, this.env, this.logger);
+    this.handles = buildProviders(this.config, this.env, this.logger, this.discovered);
     this.router = new Router(this.handles, this.config, this.policies, this.logger);
     this.resilience = installResilience(this);
     this.cache = new ResponseCache(this);
@@ -78,10 +80,20 @@ export class Runtime {
 
   /** Swaps in a new configuration; old providers' pools close once their in-flight requests finish. */
   replace(loaded: LoadedConfig): void {
-    const old = this.handles;
     this.loaded = loaded;
     this.config = loaded.config;
-    this.handles = buildProviders(this.config, this.env, this.logger);
+    this.rebuild();
+  }
+
+  /** Swaps in a new set of discovered providers beside the config file's, like a reload. */
+  setDiscovered(discovered: DiscoveredProvider[]): void {
+    this.discovered = discovered;
+    this.rebuild();
+  }
+
+  private rebuild(): void {
+    const old = this.handles;
+    this.handles = buildProviders(this.config, this.env, this.logger, this.discovered);
     this.router = new Router(this.handles, this.config, this.policies, this.logger);
     for (const handle of old) void handle.adapter?.close();
   }
@@ -97,8 +109,19 @@ export class Runtime {
   }
 }
 
-export function buildProviders(config: Config, env: Env, logger: Logger): ProviderHandle[] {
-  const handles = config.providers.map((provider) => buildProvider(provider, config, env, logger));
+/** A provider entry a discovery source found, and which source. */
+export interface DiscoveredProvider {
+  config: ProviderConfig;
+  source: string;
+}
+
+export function buildProviders(config: Config, env: Env, logger: Logger, discovered: readonly DiscoveredProvider[] = []): ProviderHandle[] {
+  const own = new Set(config.providers.map((p) => p.name));
+  const handles = [
+    ...config.providers.map((provider) => ({ ...buildProvider(provider, config, env, logger), source: 'config' })),
+    // The config file wins a name clash (the discovery manager logs the clash).
+    ...discovered.filter((d) => !own.has(d.config.name)).map((d) => ({ ...buildProvider(d.config, config, env, logger), source: d.source })),
+  ];
   const off = handles.filter((h) => !h.adapter);
   if (off.length > 0) {
     const none = off.length === handles.length ? 'No provider is enabled, requests will fail until one is. ' : '';

@@ -2,6 +2,7 @@
 // code uses for configuration is inferred from these schemas.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { discoverySchema } from './discovery-schema.js';
 import { loadTestingSchema } from './load-testing-schema.js';
 import { responsesSchema } from './responses-schema.js';
 
@@ -322,6 +323,7 @@ export const configSchema = z
       .prefault({}),
     responses: responsesSchema,
     load_testing: loadTestingSchema,
+    discovery: discoverySchema,
     chaos_engineering: z
       .object({
         enabled: z.boolean().default(false),

@@ -111,6 +111,7 @@ export class Metrics {
   private readonly condensations: Counter;
   readonly healthChecks: Counter<'provider' | 'result'>;
   readonly configReloads: Counter<'result'>;
+  readonly discoveryRuns: Counter<'source' | 'result'>;
   private readonly cost: Tally<'provider' | 'model'>;
   private readonly httpRequests: Tally<'method' | 'route' | 'status_code'>;
   private readonly httpDuration: FastHistogram<'method' | 'route' | 'status_code'>;
@@ -144,6 +145,7 @@ export class Metrics {
     this.condensations = new Counter({ name: `${p}_condensations_total`, help: 'Requests whose context was condensed', registers });
     this.healthChecks = new Counter({ name: `${p}_health_checks_total`, help: 'Provider health checks by result', labelNames: ['provider', 'result'], registers });
     this.configReloads = new Counter({ name: `${p}_config_reloads_total`, help: 'Configuration reloads by result', labelNames: ['result'], registers });
+    this.discoveryRuns = new Counter({ name: `${p}_discovery_runs_total`, help: 'Provider discovery source runs by source type and result', labelNames: ['source', 'result'], registers });
     this.cost = new Tally({ name: `${p}_cost_usd_total`, help: 'Estimated spend in USD by provider and model', registers }, ['provider', 'model']);
     new Gauge({
       name: `${p}_circuit_breaker_state`,

@@ -79,6 +79,7 @@ export default async function modelRoutes(app: FastifyInstance, opts: { runtime:
     providers: runtime.handles.map((handle) => ({
       name: handle.config.name,
       type: handle.config.type,
+      source: handle.source ?? 'config',
       enabled: handle.adapter !== null,
       disabled_reason: handle.disabledReason,
       priority: handle.config.priority,

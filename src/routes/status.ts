@@ -24,6 +24,7 @@ function providerStatusView(runtime: Runtime, handle: ProviderHandle) {
   return {
     name,
     type: handle.config.type,
+    source: handle.source ?? 'config',
     enabled: handle.adapter !== null,
     status: view.status,
     reason: view.reason,
@@ -42,6 +43,7 @@ function providerDetail(runtime: Runtime, handle: ProviderHandle) {
   return {
     name,
     type: handle.config.type,
+    source: handle.source ?? 'config',
     enabled: handle.adapter !== null,
     disabled_reason: handle.disabledReason,
     status: view.status,
@@ -172,12 +174,16 @@ export default async function statusRoutes(app: FastifyInstance, opts: { runtime
       runtime.replace({ ...runtime.loaded, config: { ...runtime.config, providers: fresh.config.providers } });
       request.log.info({ added: diff.added, removed: diff.removed, changed: diff.changed.map((c) => c.name) }, 'providers re-discovered from the configuration source');
     }
+    // Discovery sources run now too (a dry run only reports what they found last).
+    const discovery = app.discovery;
+    if (discovery.active && !dryRun) await discovery.refresh();
     return {
       applied: changed && !dryRun,
       dry_run: dryRun,
       source: fresh.files,
       ...diff,
-      providers: runtime.handles.map((h) => ({ name: h.config.name, enabled: h.adapter !== null, disabled_reason: h.disabledReason })),
+      discovery: { active: discovery.active, sources: discovery.states, recent_changes: discovery.changes.slice(-10) },
+      providers: runtime.handles.map((h) => ({ name: h.config.name, source: h.source ?? 'config', enabled: h.adapter !== null, disabled_reason: h.disabledReason })),
       timestamp: new Date().toISOString(),
     };
   });

@@ -9,6 +9,8 @@ export interface ProviderHandle {
   /** Null when the provider is disabled. */
   adapter: ProviderAdapter | null;
   disabledReason: string | null;
+  /** Where the entry came from: the config file, or a discovery source (file, http, dns). */
+  source?: string;
 }
 
 export interface Candidate {

@@ -16,6 +16,7 @@ import ipAccessPlugin from './server/ip-access.js';
 import rateLimitPlugin from './server/rate-limit.js';
 import requestContextPlugin from './server/request-context.js';
 import discoveryPlugin from './discovery/plugin.js';
+import governancePlugin from './governance/plugin.js';
 import observabilityPlugin from './observability/plugin.js';
 import adminRoutes from './routes/admin.js';
 import anthropicRoutes from './routes/anthropic.js';
@@ -76,6 +77,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   await app.register(ipAccessPlugin, { runtime });
   await app.register(authPlugin, { runtime });
   await app.register(rateLimitPlugin, { runtime });
+  await app.register(governancePlugin, { runtime });
 
   await app.register(openaiRoutes, { runtime });
   await app.register(responsesRoutes, { runtime });

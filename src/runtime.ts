@@ -3,6 +3,7 @@
 // swaps them takes effect for the next request while in-flight ones finish on the old providers.
 import type { Logger } from 'pino';
 import { dataDir } from './config/data-dir.js';
+import type { KeyIndex } from './governance/key-index.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Config, ProviderConfig } from './config/schema.js';
 import { providerKind } from './providers/registry.js';
@@ -26,6 +27,8 @@ export class Runtime {
   loaded: LoadedConfig;
   handles: ProviderHandle[];
   router: Router;
+  /** Virtual keys and teams from the database (src/governance/), once the governance plugin loaded them. */
+  virtualKeys: KeyIndex | null = null;
   /** Providers from discovery sources (src/discovery/), merged after the config file's own. */
   discovered: DiscoveredProvider[] = [];
   /** Breakers, quotas, health: appended by the features that own them; the router consults them all. */

@@ -182,6 +182,7 @@ function applyEnvOverrides(doc: Json, env: Env): Json {
   if (num('PROXY_API_CIRCUIT_BREAKER_TIMEOUT') !== undefined) set('circuit_breaker', 'recovery_timeout', num('PROXY_API_CIRCUIT_BREAKER_TIMEOUT'));
   if (env.REDIS_URL) set('redis', 'url', env.REDIS_URL);
   if (env.PROXY_API_DATA_DIR) overlay.data_dir = env.PROXY_API_DATA_DIR;
+  if (env.DATABASE_URL) set('database', 'url', env.DATABASE_URL);
 
   let merged = deepMerge(doc, overlay);
   const timeout = num('PROXY_API_PROVIDER_TIMEOUT');

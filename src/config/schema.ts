@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { discoverySchema } from './discovery-schema.js';
+import { databaseSchema } from './governance-schema.js';
 import { loadTestingSchema } from './load-testing-schema.js';
 import { responsesSchema } from './responses-schema.js';
 
@@ -324,6 +325,7 @@ export const configSchema = z
     responses: responsesSchema,
     load_testing: loadTestingSchema,
     discovery: discoverySchema,
+    database: databaseSchema,
     chaos_engineering: z
       .object({
         enabled: z.boolean().default(false),

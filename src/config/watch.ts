@@ -36,6 +36,7 @@ const RESTART_ONLY: ReadonlyArray<readonly [string, (c: Config) => unknown, (c: 
   ['hot_reload', (c) => c.hot_reload, (c, v) => (c.hot_reload = v as Config['hot_reload'])],
   ['alerting.rules_file', (c) => c.alerting.rules_file, (c, v) => (c.alerting.rules_file = v as string | null)],
   ['data_dir', (c) => c.data_dir, (c, v) => (c.data_dir = v as string)],
+  ['database', (c) => c.database, (c, v) => (c.database = v as Config['database'])],
 ];
 
 /** What changed between two configurations, in words an operator reads. */

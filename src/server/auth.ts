@@ -67,6 +67,17 @@ async function authPlugin(app: FastifyInstance, opts: { runtime: Runtime }): Pro
     }
   });
 
+  /** Recognises a virtual key by its digest (a Map lookup, no database on the request path). */
+  function virtualKey(request: FastifyRequest, hash: string, required: boolean): void {
+    const found = runtime.virtualKeys?.lookup(hash);
+    if (!found) {
+      if (required) throw new ProxyError('unauthorized', 'Invalid API key');
+      return;
+    }
+    if ('refused' in found) throw new ProxyError('unauthorized', found.refused);
+    request.proxy.principal = found.principal;
+  }
+
   function check(request: FastifyRequest): void {
     if (ringFor !== runtime.config.auth) {
       ring = buildKeyRing(runtime.config.auth);
@@ -75,17 +86,23 @@ async function authPlugin(app: FastifyInstance, opts: { runtime: Runtime }): Pro
     const level = request.proxy.routeConfig?.auth ?? 'client';
     const path = request.url.split('?', 1)[0];
     if (level === 'public' || ring.publicPaths.has(path)) return;
+    const key = presentedKey(request, ring.header);
     if (!ring.enabled) {
       request.proxy.isAdmin = true;
+      // Without configured keys the proxy is open (loopback only), but a virtual key still brings its limits.
+      if (key) virtualKey(request, sha256(key).toString('hex'), false);
       return;
     }
-    const key = presentedKey(request, ring.header);
     if (!key) {
       throw new ProxyError('unauthorized', `Missing API key: send 'Authorization: Bearer <key>' or the '${runtime.config.auth.api_key_header}' header`);
     }
     const digest = sha256(key);
-    if (!matches(digest, ring.client)) throw new ProxyError('unauthorized', 'Invalid API key');
     request.proxy.keyHash = digest.toString('hex');
+    if (!matches(digest, ring.client)) {
+      virtualKey(request, request.proxy.keyHash, true);
+      if (level === 'admin') throw new ProxyError('insufficient_permissions', 'This endpoint needs an admin key');
+      return;
+    }
     request.proxy.isAdmin = ring.admin.length > 0 ? matches(digest, ring.admin) : false;
     if (level === 'admin' && !request.proxy.isAdmin) {
       throw new ProxyError('insufficient_permissions', 'This endpoint needs an admin key');

@@ -1,5 +1,6 @@
 // Per-request bookkeeping: the request id (an incoming x-request-id is kept), the state later stages
 // fill in (model, provider, attempts, tokens), and the one log line written when the response ends.
+import type { Principal } from '../governance/key-index.js';
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Usage } from '../providers/types.js';
@@ -23,6 +24,8 @@ export interface RequestState {
   /** SHA-256 hex digest of the client's key; null when auth is off or the path is public. */
   keyHash: string | null;
   isAdmin: boolean;
+  /** The virtual key (and its team) the request came with, when it was one. */
+  principal: Principal | null;
   /** Extra fields for the request's log line (cache status, cost, condensation, ...). */
   extra: Record<string, unknown>;
   /** Set once the request's log line is written (streams write it themselves). */
@@ -44,7 +47,7 @@ declare module 'fastify' {
 }
 
 export function newRequestState(route: string | null = null, routeConfig?: FastifyContextConfig): RequestState {
-  return { startedAt: performance.now(), route, routeConfig, model: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, extra: {}, logged: false, onChunk: null };
+  return { startedAt: performance.now(), route, routeConfig, model: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, principal: null, extra: {}, logged: false, onChunk: null };
 }
 
 /** Time the proxy itself spent on the request so far, excluding upstream time. */

@@ -128,7 +128,7 @@ describe('the runtime stage, reproduced without Docker', () => {
       if (waited > 20_000 || proxy.exitCode !== null) throw new Error(`the image's command did not start: ${output.join('')}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  }, 240_000);
+  }, 420_000);
 
   afterAll(async () => {
     if (proxy && proxy.exitCode === null) proxy.kill('SIGKILL');
@@ -158,7 +158,7 @@ describe('the runtime stage, reproduced without Docker', () => {
     const auth = { authorization: 'Bearer sk-image-admin', 'content-type': 'application/json' };
     expect((await fetch(`${base}/v1/rules`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'r', metric_path: 'system.memory_percent', condition: '>', threshold: 101 }) })).status).toBe(201);
     expect((await fetch(`${base}/v1/providers/up/model_selection`, { method: 'PUT', headers: auth, body: JSON.stringify({ selected_model: 'gpt-4o' }) })).status).toBe(200);
-    await expect.poll(() => readdirSync(path.join(app, 'data')).sort()).toEqual(['alert_rules.json', 'model_selections.json']);
+    await expect.poll(() => readdirSync(path.join(app, 'data')).sort()).toEqual(expect.arrayContaining(['alert_rules.json', 'llm-proxy.db', 'model_selections.json']));
     expect(listing(app)).toEqual(before);
   });
 

@@ -1,0 +1,75 @@
+// Opens the governance database and brings its schema up to date: SQLite in the state folder by
+// default (`database.url` unset), or PostgreSQL (`database.url` / DATABASE_URL, optional `schema`).
+// Migrations run at start through Kysely's Migrator, which on PostgreSQL holds an advisory lock, so
+// replicas starting together migrate once.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { migrations, type Dialect } from './migrations.js';
+import type { DatabaseTables } from './tables.js';
+
+export interface DatabaseSettings {
+  url: string | null;
+  schema: string | null;
+}
+
+export interface Db {
+  kysely: Kysely<DatabaseTables>;
+  dialect: Dialect;
+  /** Where it is, without credentials (for /health and logs). */
+  describe: string;
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export async function openDatabase(settings: DatabaseSettings, dataDir: string): Promise<Db> {
+  const url = settings.url;
+  let db: Db;
+  if (!url || url.startsWith('sqlite:')) {
+    const file = !url ? path.join(dataDir, 'llm-proxy.db') : url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const kysely = new Kysely<DatabaseTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = { kysely, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => kysely.destroy() };
+  } else if (/^postgres(ql)?:/.test(url)) {
+    const schema = settings.schema;
+    if (schema !== null && !SCHEMA_NAME.test(schema)) throw new Error(`database.schema '${schema}' is not a plain identifier`);
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    if (schema) pool.on('connect', (client) => void client.query(`SET search_path TO "${schema}"`));
+    const kysely = new Kysely<DatabaseTables>({ dialect: new PostgresDialect({ pool }) });
+    // Replicas starting together race on "if not exists"; the loser's duplicate error is harmless.
+    if (schema) {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(kysely).catch((error: { code?: string }) => {
+        if (error.code !== '23505' && error.code !== '42P06') throw error;
+      });
+    }
+    const where = new URL(url);
+    db = { kysely, dialect: 'postgres', describe: `postgres://${where.host}${where.pathname}${schema ? ` (schema ${schema})` : ''}`, close: () => kysely.destroy() };
+  } else {
+    throw new Error(`database.url must start with postgres://, postgresql:// or sqlite: (got '${url.split(':', 1)[0]}:…')`);
+  }
+  try {
+    await migrate(db, settings.schema);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
+}
+
+async function migrate(db: Db, schema: string | null): Promise<void> {
+  const all = migrations(db.dialect);
+  const provider: MigrationProvider = { getMigrations: async () => all };
+  const migrator = new Migrator({ db: db.kysely, provider, ...(db.dialect === 'postgres' && schema && { migrationTableSchema: schema }) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,42 @@
+// What a virtual key or a team may do, as the admin API accepts it: models (names and globs), an
+// expiry (keys) and metadata. Unknown fields and bad values are refused whole. The database already
+// has columns for rate limits, budgets and body storage; the API accepts them once they are enforced.
+import { z } from 'zod';
+
+const MAX_METADATA_BYTES = 16 * 1024;
+
+const limitFields = {
+  models: z.array(z.string().min(1).max(100)).max(200).nullable(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES, `metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`),
+};
+
+export const keyCreateSchema = z
+  .object({
+    alias: z.string().min(1).max(128).nullable().default(null),
+    team_id: z.string().min(1).nullable().default(null),
+    expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
+    models: limitFields.models.default(null),
+    metadata: limitFields.metadata.default({}),
+  })
+  .strict();
+
+export const keyPatchSchema = keyCreateSchema.partial().strict();
+
+export const teamCreateSchema = z
+  .object({
+    name: z.string().min(1).max(128),
+    models: limitFields.models.default(null),
+    metadata: limitFields.metadata.default({}),
+  })
+  .strict();
+
+export const teamPatchSchema = teamCreateSchema.partial().strict();
+
+export const rotateSchema = z.object({ grace_seconds: z.number().int().min(0).max(7 * 24 * 3600).default(0) }).strict();
+
+export type KeyCreate = z.infer<typeof keyCreateSchema>;
+export type KeyPatch = z.infer<typeof keyPatchSchema>;
+export type TeamCreate = z.infer<typeof teamCreateSchema>;
+export type TeamPatch = z.infer<typeof teamPatchSchema>;

@@ -1,0 +1,58 @@
+// Governance: opens the database (migrating it), loads virtual keys and teams into the in-memory
+// index the auth hook consults, refuses models a key or its team may not use, serves the admin API,
+// and writes keys' last-used times in the background.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { openDatabase, type Db } from '../db/database.js';
+import { ProxyError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { KeyIndex } from './key-index.js';
+import { KeyStore } from './key-store.js';
+import { governanceRoutes } from './routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    database: Db;
+  }
+}
+
+const TOUCH_INTERVAL_MS = 5000;
+
+async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
+  const { runtime } = opts;
+  const db = await openDatabase(runtime.config.database, runtime.dataDir);
+  runtime.logger.info({ database: db.describe }, 'governance database ready');
+  const store = new KeyStore(db);
+  const index = new KeyIndex();
+  const reload = async () => index.load(await store.allKeys(), await store.allTeams());
+  await reload();
+  runtime.virtualKeys = index;
+  app.decorate('database', db);
+
+  app.addHook('preHandler', (request, _reply, done) => {
+    const principal = request.proxy.principal;
+    const model = principal && (request.body as { model?: unknown } | undefined)?.model;
+    const refusal = typeof model === 'string' ? index.modelRefusal(principal!, model) : null;
+    done(refusal ? new ProxyError('insufficient_permissions', refusal, 'model') : undefined);
+  });
+
+  const flush = async () => {
+    if (index.used.size === 0) return;
+    const batch = new Map(index.used);
+    index.used.clear();
+    await store.touch(batch).catch((error: unknown) => runtime.logger.warn({ err_message: (error as Error).message }, 'could not record keys last used'));
+  };
+  const timer = setInterval(() => void flush(), TOUCH_INTERVAL_MS);
+  timer.unref();
+
+  await app.register(governanceRoutes, { store, changed: reload });
+
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await flush();
+    runtime.virtualKeys = null;
+    await db.close();
+  });
+}
+
+export default fp(governancePlugin, { name: 'governance', fastify: '5.x', dependencies: ['auth'] });

@@ -1,0 +1,48 @@
+// Rows ↔ API objects for keys and teams: JSON columns parsed; secrets and digests never included.
+import type { TeamsTable, VirtualKeysTable } from '../db/tables.js';
+
+type Limits = Pick<TeamsTable, 'models' | 'metadata'>;
+
+export interface LimitsView {
+  models: string[] | null;
+  metadata: Record<string, unknown>;
+}
+
+function limits(row: Limits): LimitsView {
+  return {
+    models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+  };
+}
+
+/** The columns for limit fields present in `input` (absent ones are left out, for PATCH). */
+export function limitColumns(input: Partial<LimitsView>): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  if ('models' in input) out.models = input.models === null || input.models === undefined ? null : JSON.stringify(input.models);
+  if ('metadata' in input) out.metadata = JSON.stringify(input.metadata ?? {});
+  return out;
+}
+
+export function keyView(row: VirtualKeysTable, now = Date.now()) {
+  const expired = row.status === 'active' && row.expires_at !== null && Date.parse(row.expires_at) <= now;
+  return {
+    id: row.id,
+    object: 'virtual_key',
+    key_prefix: row.key_prefix,
+    alias: row.alias,
+    team_id: row.team_id,
+    ...limits(row),
+    expires_at: row.expires_at,
+    status: expired ? 'expired' : row.status,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    last_used_at: row.last_used_at,
+  };
+}
+
+export function teamView(row: TeamsTable) {
+  return { id: row.id, object: 'team', name: row.name, ...limits(row), created_at: row.created_at, updated_at: row.updated_at };
+}
+
+export type KeyView = ReturnType<typeof keyView>;
+export type TeamView = ReturnType<typeof teamView>;

@@ -176,6 +176,13 @@ export class KeyStore {
     return this.getTeam(id);
   }
 
+  /** The newest change to any key or team: replicas compare it to notice edits made elsewhere. */
+  async version(): Promise<string> {
+    const keys = await this.k.selectFrom('virtual_keys').select((eb) => [eb.fn.max('updated_at').as('at'), eb.fn.countAll().as('n')]).executeTakeFirst();
+    const teams = await this.k.selectFrom('teams').select((eb) => [eb.fn.max('updated_at').as('at'), eb.fn.countAll().as('n')]).executeTakeFirst();
+    return `${String(keys?.at)}|${String(keys?.n)}|${String(teams?.at)}|${String(teams?.n)}`;
+  }
+
   async allKeys(): Promise<VirtualKeysTable[]> {
     return this.k.selectFrom('virtual_keys').selectAll().where('status', '!=', 'revoked').execute();
   }

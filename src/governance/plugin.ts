@@ -17,6 +17,8 @@ declare module 'fastify' {
 }
 
 const TOUCH_INTERVAL_MS = 5000;
+/** How often a replica checks the database for key and team changes made by another replica. */
+const SYNC_INTERVAL_MS = 500;
 
 async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
   const { runtime } = opts;
@@ -24,8 +26,26 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
   runtime.logger.info({ database: db.describe }, 'governance database ready');
   const store = new KeyStore(db);
   const index = new KeyIndex();
-  const reload = async () => index.load(await store.allKeys(), await store.allTeams());
+  let version = '';
+  const reload = async () => {
+    version = await store.version();
+    index.load(await store.allKeys(), await store.allTeams());
+  };
   await reload();
+  // Edits made through another replica (revocations above all) arrive within a second: a cheap
+  // version query twice a second, a full reload only when it moved. Off the request path.
+  let syncing = false;
+  let closed = false;
+  const sync = setInterval(() => {
+    if (syncing || closed) return;
+    syncing = true;
+    void store
+      .version()
+      .then((now) => (now !== version ? reload() : undefined))
+      .catch((error: unknown) => runtime.logger.warn({ err_message: (error as Error).message }, 'could not check the database for key changes; keeping the keys in memory'))
+      .finally(() => (syncing = false));
+  }, SYNC_INTERVAL_MS);
+  sync.unref();
   runtime.virtualKeys = index;
   app.decorate('database', db);
 
@@ -48,7 +68,9 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
   await app.register(governanceRoutes, { store, changed: reload });
 
   app.addHook('onClose', async () => {
+    closed = true;
     clearInterval(timer);
+    clearInterval(sync);
     await flush();
     runtime.virtualKeys = null;
     await db.close();

@@ -157,7 +157,7 @@ describe.each(['sqlite', 'postgres'] as DialectName[])('virtual keys on %s', (di
   });
 });
 
-test('replicas starting together against one PostgreSQL schema migrate once and all serve', async () => {
+test('replicas starting together against one PostgreSQL schema migrate once; a key made or revoked on one is honoured by the others', async () => {
   const database = await testDatabase('postgres');
   const doc = { hot_reload: { enabled: false }, auth: { admin_keys: [ADMIN] }, database: database.config, providers: [mockProvider('p', upstream.url)] };
   const proxies = await Promise.all([startProxy(doc), startProxy(doc), startProxy(doc)]);
@@ -165,10 +165,12 @@ test('replicas starting together against one PostgreSQL schema migrate once and 
     const created = await fetch(`${proxies[0].url}/v1/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json() as Promise<any>);
     const migrations = await proxies[1].app.database.kysely.selectFrom('kysely_migration' as never).selectAll().execute();
     expect(migrations).toHaveLength(1);
-    // Another replica learns keys at its next load (cross-replica propagation is not built yet): a restart picks it up.
-    const fresh = await startProxy(doc);
-    proxies.push(fresh);
-    expect((await fetch(`${fresh.url}/v1/keys/${created.id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+    const status = (p: TestProxy) =>
+      fetch(`${p.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${created.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.status);
+    await expect.poll(() => status(proxies[2]), { timeout: 3000, interval: 100 }).toBe(200);
+    await fetch(`${proxies[0].url}/v1/keys/${created.id}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(await status(proxies[0])).toBe(401);
+    await expect.poll(() => Promise.all([status(proxies[1]), status(proxies[2])]), { timeout: 3000, interval: 100 }).toEqual([401, 401]);
   } finally {
     for (const p of proxies) await p.close();
     await database.drop();

@@ -1,11 +1,12 @@
-// What a virtual key or a team may do, as the admin API accepts it: models (names and globs), an
-// expiry (keys) and metadata. Unknown fields and bad values are refused whole. The database already
-// has columns for rate limits, budgets and body storage; the API accepts them once they are enforced.
+// What a virtual key or a team may do, as the admin API accepts it: models (names and globs), requests
+// per minute, an expiry (keys) and metadata. Unknown fields and bad values are refused whole. The database already
+// has columns for token limits, parallel requests, budgets and body storage; the API accepts them once they are enforced.
 import { z } from 'zod';
 
 const MAX_METADATA_BYTES = 16 * 1024;
 
 const limitFields = {
+  rpm: z.number().int().positive().nullable(),
   models: z.array(z.string().min(1).max(100)).max(200).nullable(),
   metadata: z
     .record(z.string(), z.unknown())
@@ -18,6 +19,7 @@ export const keyCreateSchema = z
     team_id: z.string().min(1).nullable().default(null),
     expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
     models: limitFields.models.default(null),
+    rpm: limitFields.rpm.default(null),
     metadata: limitFields.metadata.default({}),
   })
   .strict();
@@ -28,6 +30,7 @@ export const teamCreateSchema = z
   .object({
     name: z.string().min(1).max(128),
     models: limitFields.models.default(null),
+    rpm: limitFields.rpm.default(null),
     metadata: limitFields.metadata.default({}),
   })
   .strict();

@@ -8,6 +8,7 @@ import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { KeyIndex } from './key-index.js';
 import { KeyStore } from './key-store.js';
+import { RequestLimits } from './request-limits.js';
 import { governanceRoutes } from './routes.js';
 
 declare module 'fastify' {
@@ -49,11 +50,15 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
   runtime.virtualKeys = index;
   app.decorate('database', db);
 
-  app.addHook('preHandler', (request, _reply, done) => {
+  const limits = new RequestLimits(runtime);
+  // Callback style: requests without a virtual key pay no promise.
+  app.addHook('preHandler', (request, reply, done) => {
     const principal = request.proxy.principal;
-    const model = principal && (request.body as { model?: unknown } | undefined)?.model;
-    const refusal = typeof model === 'string' ? index.modelRefusal(principal!, model) : null;
-    done(refusal ? new ProxyError('insufficient_permissions', refusal, 'model') : undefined);
+    if (!principal) return done();
+    const model = (request.body as { model?: unknown } | undefined)?.model;
+    const refusal = typeof model === 'string' ? index.modelRefusal(principal, model) : null;
+    if (refusal) return done(new ProxyError('insufficient_permissions', refusal, 'model'));
+    limits.check(principal, reply).then(() => done(), done);
   });
 
   const flush = async () => {

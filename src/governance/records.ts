@@ -1,16 +1,18 @@
 // Rows ↔ API objects for keys and teams: JSON columns parsed; secrets and digests never included.
 import type { TeamsTable, VirtualKeysTable } from '../db/tables.js';
 
-type Limits = Pick<TeamsTable, 'models' | 'metadata'>;
+type Limits = Pick<TeamsTable, 'models' | 'rpm' | 'metadata'>;
 
 export interface LimitsView {
   models: string[] | null;
+  rpm: number | null;
   metadata: Record<string, unknown>;
 }
 
 function limits(row: Limits): LimitsView {
   return {
     models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+    rpm: row.rpm,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
   };
 }
@@ -19,6 +21,7 @@ function limits(row: Limits): LimitsView {
 export function limitColumns(input: Partial<LimitsView>): Partial<Limits> {
   const out: Partial<Limits> = {};
   if ('models' in input) out.models = input.models === null || input.models === undefined ? null : JSON.stringify(input.models);
+  if ('rpm' in input) out.rpm = input.rpm ?? null;
   if ('metadata' in input) out.metadata = JSON.stringify(input.metadata ?? {});
   return out;
 }

@@ -1,12 +1,14 @@
 // What a virtual key or a team may do, as the admin API accepts it: models (names and globs), requests
-// per minute, an expiry (keys) and metadata. Unknown fields and bad values are refused whole. The database already
-// has columns for token limits, parallel requests, budgets and body storage; the API accepts them once they are enforced.
+// and tokens per minute, requests in flight, an expiry (keys) and metadata. Unknown fields and bad values are refused whole. The database already
+// has columns for budgets and body storage; the API accepts them once they are enforced.
 import { z } from 'zod';
 
 const MAX_METADATA_BYTES = 16 * 1024;
 
 const limitFields = {
   rpm: z.number().int().positive().nullable(),
+  tpm: z.number().int().positive().nullable(),
+  max_parallel: z.number().int().positive().nullable(),
   models: z.array(z.string().min(1).max(100)).max(200).nullable(),
   metadata: z
     .record(z.string(), z.unknown())
@@ -20,6 +22,8 @@ export const keyCreateSchema = z
     expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
     models: limitFields.models.default(null),
     rpm: limitFields.rpm.default(null),
+    tpm: limitFields.tpm.default(null),
+    max_parallel: limitFields.max_parallel.default(null),
     metadata: limitFields.metadata.default({}),
   })
   .strict();
@@ -31,6 +35,8 @@ export const teamCreateSchema = z
     name: z.string().min(1).max(128),
     models: limitFields.models.default(null),
     rpm: limitFields.rpm.default(null),
+    tpm: limitFields.tpm.default(null),
+    max_parallel: limitFields.max_parallel.default(null),
     metadata: limitFields.metadata.default({}),
   })
   .strict();

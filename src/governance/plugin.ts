@@ -58,7 +58,11 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
     const model = (request.body as { model?: unknown } | undefined)?.model;
     const refusal = typeof model === 'string' ? index.modelRefusal(principal, model) : null;
     if (refusal) return done(new ProxyError('insufficient_permissions', refusal, 'model'));
-    limits.check(principal, reply).then(() => done(), done);
+    limits.check(principal, request, reply).then(() => done(), done);
+  });
+  app.requestDone.push((request) => {
+    const principal = request.proxy.principal;
+    if (principal) void limits.done(principal, request, request.proxy.usage?.total_tokens ?? 0);
   });
 
   const flush = async () => {

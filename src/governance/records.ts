@@ -1,11 +1,13 @@
 // Rows ↔ API objects for keys and teams: JSON columns parsed; secrets and digests never included.
 import type { TeamsTable, VirtualKeysTable } from '../db/tables.js';
 
-type Limits = Pick<TeamsTable, 'models' | 'rpm' | 'metadata'>;
+type Limits = Pick<TeamsTable, 'models' | 'rpm' | 'tpm' | 'max_parallel' | 'metadata'>;
 
 export interface LimitsView {
   models: string[] | null;
   rpm: number | null;
+  tpm: number | null;
+  max_parallel: number | null;
   metadata: Record<string, unknown>;
 }
 
@@ -13,6 +15,8 @@ function limits(row: Limits): LimitsView {
   return {
     models: row.models === null ? null : (JSON.parse(row.models) as string[]),
     rpm: row.rpm,
+    tpm: row.tpm,
+    max_parallel: row.max_parallel,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
   };
 }
@@ -22,6 +26,8 @@ export function limitColumns(input: Partial<LimitsView>): Partial<Limits> {
   const out: Partial<Limits> = {};
   if ('models' in input) out.models = input.models === null || input.models === undefined ? null : JSON.stringify(input.models);
   if ('rpm' in input) out.rpm = input.rpm ?? null;
+  if ('tpm' in input) out.tpm = input.tpm ?? null;
+  if ('max_parallel' in input) out.max_parallel = input.max_parallel ?? null;
   if ('metadata' in input) out.metadata = JSON.stringify(input.metadata ?? {});
   return out;
 }

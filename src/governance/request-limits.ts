@@ -1,49 +1,110 @@
-// Requests per minute for virtual keys and their teams, counted in fixed one-minute windows: in Redis
-// when it is configured (exact across replicas: a key at its limit on two replicas is limited in
-// total), in memory otherwise. A key in a team is held to both; the tighter one shows in the headers.
-import type { FastifyReply } from 'fastify';
+// The rate limits of virtual keys and their teams, checked before a request is dispatched: requests
+// per minute and tokens per minute (fixed one-minute windows; tokens counted when a request ends) and
+// requests in flight. In Redis when it is configured (exact across replicas: a key at its limit on two
+// replicas is limited in total), in memory otherwise. A key in a team is held to both.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { rateLimitedError, retryAfterSeconds } from '../server/rate-limit.js';
 import { increment, memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
 import { sharedRedis } from '../state/redis.js';
 import type { Principal } from './key-index.js';
+import { memoryUsageCounters, redisUsageCounters, type UsageCounters } from './usage-counters.js';
 
 const MINUTE = 60_000;
 
+interface Scope {
+  id: string;
+  label: string;
+  rpm: number | null;
+  tpm: number | null;
+  max_parallel: number | null;
+}
+
+function scopes(principal: Principal): Scope[] {
+  const key = principal.key;
+  const out: Scope[] = [{ id: `key:${key.id}`, label: 'this key', rpm: key.rpm, tpm: key.tpm, max_parallel: key.max_parallel }];
+  const team = principal.team;
+  if (team) out.push({ id: `team:${team.id}`, label: `team '${team.name}'`, rpm: team.rpm, tpm: team.tpm, max_parallel: team.max_parallel });
+  return out;
+}
+
 export class RequestLimits {
-  private readonly store: CounterStore;
+  private readonly hits: CounterStore;
+  private readonly usage: UsageCounters;
+  /** Slots each request holds, released when it ends. */
+  private readonly held = new WeakMap<FastifyRequest, string[]>();
 
   constructor(private readonly runtime: Runtime) {
     const redis = sharedRedis(runtime);
-    this.store = redis ? redisCounters(redis.client, redis.key('vk-rpm:')) : memoryCounters();
+    this.hits = redis ? redisCounters(redis.client, redis.key('vk-rpm:')) : memoryCounters();
+    this.usage = redis ? redisUsageCounters(redis.client, redis.key('vk-')) : memoryUsageCounters();
   }
 
-  /** Counts the request against the key's and the team's rpm; throws 429 past either. */
-  async check(principal: Principal, reply: FastifyReply): Promise<void> {
-    const limits = [
-      ...(principal.key.rpm ? [{ key: `key:${principal.key.id}`, max: principal.key.rpm }] : []),
-      ...(principal.team?.rpm ? [{ key: `team:${principal.team.id}`, max: principal.team.rpm }] : []),
-    ];
-    if (limits.length === 0) return;
-    let counts;
+  /** Counts the request against the rpm, tpm and parallel limits of the key and its team; throws 429 past any. */
+  async check(principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const all = scopes(principal);
     try {
-      counts = await Promise.all(limits.map((l) => increment(this.store, l.key, MINUTE, l.max)));
+      await this.requests(all, reply);
+      await this.tokens(all, reply);
+      await this.parallel(all, request);
     } catch (error) {
+      if (error instanceof ProxyError) throw error;
       sharedRedis(this.runtime)?.report('rate_limit', error);
       if (this.runtime.config.rate_limit.on_store_error === 'closed') {
         throw new ProxyError('provider_unavailable', 'Rate limiting is unavailable because its store cannot be reached; try again shortly', null, {}, { 'retry-after': '1' });
       }
-      return;
     }
-    let tightest = 0;
-    counts.forEach((c, i) => {
-      if (limits[i].max - c.current < limits[tightest].max - counts[tightest].current) tightest = i;
-    });
-    const shown = limits[tightest];
-    reply.header('x-ratelimit-limit-requests', shown.max);
-    reply.header('x-ratelimit-remaining-requests', Math.max(0, shown.max - counts[tightest].current));
-    const over = counts.findIndex((c, i) => c.current > limits[i].max);
+  }
+
+  /** When the request ends: its tokens count towards tpm, its parallel slots are freed. */
+  async done(principal: Principal, request: FastifyRequest, tokens: number): Promise<void> {
+    const held = this.held.get(request) ?? [];
+    this.held.delete(request);
+    const work = held.map((slot) => this.usage.release(slot));
+    if (tokens > 0) for (const scope of scopes(principal)) if (scope.tpm) work.push(this.usage.add(`tpm:${scope.id}`, tokens, MINUTE).then(() => undefined));
+    await Promise.all(work).catch((error: unknown) => sharedRedis(this.runtime)?.report('rate_limit', error));
+  }
+
+  private async requests(all: Scope[], reply: FastifyReply): Promise<void> {
+    const limited = all.filter((s) => s.rpm);
+    if (limited.length === 0) return;
+    const counts = await Promise.all(limited.map((s) => increment(this.hits, s.id, MINUTE, s.rpm!)));
+    const left = counts.map((c, i) => limited[i].rpm! - c.current);
+    const tightest = left.indexOf(Math.min(...left));
+    reply.header('x-ratelimit-limit-requests', limited[tightest].rpm);
+    reply.header('x-ratelimit-remaining-requests', Math.max(0, left[tightest]));
+    const over = left.findIndex((n) => n < 0);
     if (over >= 0) throw rateLimitedError(retryAfterSeconds(counts[over].ttl));
+  }
+
+  private async tokens(all: Scope[], reply: FastifyReply): Promise<void> {
+    const limited = all.filter((s) => s.tpm);
+    if (limited.length === 0) return;
+    const used = await Promise.all(limited.map((s) => this.usage.add(`tpm:${s.id}`, 0, MINUTE)));
+    const left = used.map((u, i) => limited[i].tpm! - u.total);
+    const tightest = left.indexOf(Math.min(...left));
+    reply.header('x-ratelimit-limit-tokens', limited[tightest].tpm);
+    reply.header('x-ratelimit-remaining-tokens', Math.max(0, left[tightest]));
+    const over = left.findIndex((n) => n <= 0);
+    if (over >= 0) {
+      const seconds = retryAfterSeconds(used[over].ttl);
+      throw new ProxyError('rate_limited', `Token limit of ${limited[over].label} reached (${limited[over].tpm} tokens per minute). Try again in ${seconds} seconds.`, null, { retry_after: seconds }, { 'retry-after': String(seconds) });
+    }
+  }
+
+  private async parallel(all: Scope[], request: FastifyRequest): Promise<void> {
+    const held: string[] = [];
+    this.held.set(request, held);
+    for (const scope of all.filter((s) => s.max_parallel)) {
+      const slot = `parallel:${scope.id}`;
+      const { ok } = await this.usage.acquire(slot, scope.max_parallel!);
+      if (!ok) {
+        await Promise.all(held.map((h) => this.usage.release(h)));
+        held.length = 0;
+        throw new ProxyError('rate_limited', `Too many requests in flight for ${scope.label} (at most ${scope.max_parallel}). Try again in 1 seconds.`, null, { retry_after: 1 }, { 'retry-after': '1' });
+      }
+      held.push(slot);
+    }
   }
 }

@@ -66,8 +66,43 @@ describe('in one process (memory counters)', () => {
     expect((await chat(proxy, b.key)).status).toBe(429);
   });
 
-  test('bad rpm values are refused', async () => {
-    for (const rpm of [0, -1, 1.5, 'many']) expect((await admin(proxy, 'POST', '/v1/keys', { rpm })).error.param).toBe('rpm');
+  test('bad limit values are refused', async () => {
+    for (const field of ['rpm', 'tpm', 'max_parallel']) {
+      for (const value of [0, -1, 1.5, 'many']) expect((await admin(proxy, 'POST', '/v1/keys', { [field]: value })).error.param).toBe(field);
+    }
+  });
+
+  test('tokens per minute: the tokens of finished requests count; past the limit a 429 says so', async () => {
+    const key = await admin(proxy, 'POST', '/v1/keys', { tpm: 30 });
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await chat(proxy, key.key);
+      expect(res.status).toBe(200);
+      seen.push(res.headers.get('x-ratelimit-remaining-tokens')!);
+    }
+    // The mock answers with 12 tokens of usage; the check before each request sees what finished before it.
+    expect(seen).toEqual(['30', '18', '6']);
+    // The third saw 6 tokens left and went through (a request may overshoot); 36 are used now.
+    expect((await chat(proxy, key.key)).status).toBe(429);
+    const refused = await chat(proxy, key.key);
+    const body = (await refused.json()) as any;
+    expect(body.error.code).toBe('rate_limited');
+    expect(body.error.message).toMatch(/^Token limit of this key reached \(30 tokens per minute\)/);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  test('requests in flight: past max_parallel a 429 at once; the slot is free again when a request ends', async () => {
+    const key = await admin(proxy, 'POST', '/v1/keys', { max_parallel: 1 });
+    upstream.enqueue({ delayMs: 400 });
+    const [first, second] = await Promise.all([chat(proxy, key.key), new Promise((resolve) => setTimeout(resolve, 100)).then(() => chat(proxy, key.key))]);
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as any).error.message).toMatch(/^Too many requests in flight for this key \(at most 1\)/);
+    expect((await chat(proxy, key.key)).status).toBe(200);
+    // An upstream failure frees the slot too.
+    upstream.enqueue({ status: 400, body: { error: { message: 'bad', type: 'invalid_request_error' } } });
+    expect((await chat(proxy, key.key)).status).toBe(400);
+    expect((await chat(proxy, key.key)).status).toBe(200);
   });
 });
 

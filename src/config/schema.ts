@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { discoverySchema } from './discovery-schema.js';
 import { databaseSchema } from './governance-schema.js';
+import { requestLogsSchema } from './request-logs-schema.js';
 import { loadTestingSchema } from './load-testing-schema.js';
 import { responsesSchema } from './responses-schema.js';
 
@@ -326,6 +327,7 @@ export const configSchema = z
     load_testing: loadTestingSchema,
     discovery: discoverySchema,
     database: databaseSchema,
+    request_logs: requestLogsSchema,
     chaos_engineering: z
       .object({
         enabled: z.boolean().default(false),

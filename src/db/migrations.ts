@@ -53,5 +53,51 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('virtual_keys_previous_hash').on('virtual_keys').column('previous_key_hash').execute();
       },
     },
+    '002_ledger': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('request_logs')
+          .addColumn('request_id', 'text', (c) => c.primaryKey())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('key_id', 'text')
+          .addColumn('key_alias', 'text')
+          .addColumn('team_id', 'text')
+          .addColumn('route', 'text', (c) => c.notNull())
+          .addColumn('model', 'text')
+          .addColumn('provider', 'text')
+          .addColumn('status', 'integer', (c) => c.notNull())
+          .addColumn('error_code', 'text')
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('input_tokens', 'integer', (c) => c.notNull())
+          .addColumn('output_tokens', 'integer', (c) => c.notNull())
+          .addColumn('cached_tokens', 'integer', (c) => c.notNull())
+          .addColumn('reasoning_tokens', 'integer', (c) => c.notNull())
+          .addColumn('cost_usd', double, (c) => c.notNull())
+          .addColumn('latency_ms', double, (c) => c.notNull())
+          .addColumn('ttft_ms', double)
+          .addColumn('cache_hit', 'integer', (c) => c.notNull())
+          .addColumn('stream', 'integer', (c) => c.notNull())
+          .addColumn('request_body', 'text')
+          .addColumn('response_body', 'text')
+          .execute();
+        await db.schema.createIndex('request_logs_created').on('request_logs').columns(['created_at', 'request_id']).execute();
+        await db.schema.createIndex('request_logs_key').on('request_logs').columns(['key_id', 'created_at']).execute();
+        await db.schema.createIndex('request_logs_team').on('request_logs').columns(['team_id', 'created_at']).execute();
+        await db.schema
+          .createTable('spend_daily')
+          .addColumn('day', 'text', (c) => c.notNull())
+          .addColumn('key_id', 'text', (c) => c.notNull())
+          .addColumn('team_id', 'text', (c) => c.notNull())
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('requests', 'integer', (c) => c.notNull())
+          .addColumn('errors', 'integer', (c) => c.notNull())
+          .addColumn('input_tokens', 'integer', (c) => c.notNull())
+          .addColumn('output_tokens', 'integer', (c) => c.notNull())
+          .addColumn('cost_usd', double, (c) => c.notNull())
+          .addPrimaryKeyConstraint('spend_daily_pk', ['day', 'key_id', 'team_id', 'model', 'provider'])
+          .execute();
+      },
+    },
   };
 }

@@ -40,7 +40,49 @@ export interface VirtualKeysTable {
   last_used_at: string | null;
 }
 
+/** One row per client request on the model routes: the spend ledger and the request log. */
+export interface RequestLogsTable {
+  request_id: string;
+  created_at: string;
+  key_id: string | null;
+  key_alias: string | null;
+  team_id: string | null;
+  route: string;
+  model: string | null;
+  provider: string | null;
+  status: number;
+  error_code: string | null;
+  attempts: number;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number;
+  latency_ms: number;
+  ttft_ms: number | null;
+  cache_hit: number;
+  stream: number;
+  request_body: string | null;
+  response_body: string | null;
+}
+
+/** Daily sums of the ledger by key, team, model and provider ('' for none), kept with each batch written. */
+export interface SpendDailyTable {
+  day: string;
+  key_id: string;
+  team_id: string;
+  model: string;
+  provider: string;
+  requests: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
 export interface DatabaseTables {
   teams: TeamsTable;
   virtual_keys: VirtualKeysTable;
+  request_logs: RequestLogsTable;
+  spend_daily: SpendDailyTable;
 }

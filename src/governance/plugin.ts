@@ -2,18 +2,23 @@
 // index the auth hook consults, refuses models a key or its team may not use, serves the admin API,
 // and writes keys' last-used times in the background.
 import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge } from 'prom-client';
 import fp from 'fastify-plugin';
 import { openDatabase, type Db } from '../db/database.js';
 import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { KeyIndex } from './key-index.js';
 import { KeyStore } from './key-store.js';
+import { LEDGER_ROUTES, ledgerRow } from './ledger/row.js';
+import { ledgerRoutes } from './ledger/routes.js';
+import { LedgerWriter } from './ledger/writer.js';
 import { RequestLimits } from './request-limits.js';
 import { governanceRoutes } from './routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     database: Db;
+    ledger: LedgerWriter;
   }
 }
 
@@ -74,13 +79,38 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
   const timer = setInterval(() => void flush(), TOUCH_INTERVAL_MS);
   timer.unref();
 
+  // The spend ledger: one row per model request, written in batches after the request ended.
+  const ledger = new LedgerWriter(db, runtime.config.request_logs, runtime.logger.child({ component: 'ledger' }));
+  app.decorate('ledger', ledger);
+  ledger.start();
+  app.requestDone.push((request, reply, status) => {
+    if (!runtime.config.request_logs.enabled || !LEDGER_ROUTES.has(request.proxy.route ?? '')) return;
+    ledger.push(ledgerRow(request, reply, status));
+  });
+  const registers = [app.observability.metrics.registry];
+  const prefix = runtime.config.metrics.prefix;
+  new Gauge({ name: `${prefix}_ledger_queue_depth`, help: 'Ledger rows waiting to be written', registers, collect() { this.set(ledger.depth); } });
+  new Counter({
+    name: `${prefix}_ledger_rows_total`,
+    help: 'Ledger rows by outcome: written, or dropped (queue full or writes failing after retries)',
+    labelNames: ['result'],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ result: 'written' }, ledger.written);
+      this.inc({ result: 'dropped' }, ledger.dropped);
+    },
+  });
+
   await app.register(governanceRoutes, { store, changed: reload });
+  await app.register(ledgerRoutes, { db });
 
   app.addHook('onClose', async () => {
     closed = true;
     clearInterval(timer);
     clearInterval(sync);
     await flush();
+    await ledger.stop();
     runtime.virtualKeys = null;
     await db.close();
   });

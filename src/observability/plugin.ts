@@ -138,6 +138,10 @@ async function observabilityPlugin(app: FastifyInstance, opts: { runtime: Runtim
     const state = request.proxy;
     const track = streams.get(request);
     if (track?.provider) metrics.streamEnded(track.provider);
+    if (track) {
+      state.streamed = true;
+      if (track.firstAt !== null) state.ttftMs = Math.round((track.firstAt - state.startedAt) * 100) / 100;
+    }
     if (track && !state.usage && track.firstAt !== null && state.model) {
       state.usage = countedUsage(request.body as Record<string, unknown>, track.text.text());
       state.extra.usage_estimated = true;

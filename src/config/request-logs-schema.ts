@@ -1,0 +1,15 @@
+// `request_logs`: the spend ledger and request log, one row per request on the model routes, written
+// in batches off the request path.
+import { z } from 'zod';
+
+export const requestLogsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Rows waiting to be written; past it new rows are dropped (counted and logged). */
+    queue_size: z.number().int().positive().default(10_000),
+    batch_size: z.number().int().positive().max(1000).default(200),
+    flush_interval_ms: z.number().int().positive().default(500),
+    /** Attempts to write a batch before its rows are dropped (counted and logged). */
+    max_retries: z.number().int().min(0).max(20).default(5),
+  })
+  .prefault({});

@@ -9,3 +9,13 @@ export const databaseSchema = z
     schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain SQL identifier').nullable().default(null),
   })
   .prefault({});
+
+/** `budgets`: how virtual keys' and teams' budgets are held. */
+export const budgetsSchema = z
+  .object({
+    /** Redis unreachable: `closed` refuses requests of keys with a budget (503), `open` lets them through unchecked. */
+    on_store_error: z.enum(['closed', 'open']).default('closed'),
+    /** Completion tokens assumed for the worst case when a request sets no max_tokens. */
+    default_max_tokens: z.number().int().positive().default(4096),
+  })
+  .prefault({});

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { discoverySchema } from './discovery-schema.js';
-import { databaseSchema } from './governance-schema.js';
+import { budgetsSchema, databaseSchema } from './governance-schema.js';
 import { requestLogsSchema } from './request-logs-schema.js';
 import { loadTestingSchema } from './load-testing-schema.js';
 import { responsesSchema } from './responses-schema.js';
@@ -328,6 +328,7 @@ export const configSchema = z
     discovery: discoverySchema,
     database: databaseSchema,
     request_logs: requestLogsSchema,
+    budgets: budgetsSchema,
     chaos_engineering: z
       .object({
         enabled: z.boolean().default(false),

@@ -32,6 +32,16 @@ export class KeyIndex {
     this.teams = new Map(teams.map((t) => [t.id, teamView(t)]));
   }
 
+  /** Every active key with its team (for rebuilding budget counters). */
+  *principals(): Generator<Principal> {
+    const now = Date.now();
+    for (const { row, previous } of this.byHash.values()) {
+      if (previous) continue;
+      const key = keyView(row, now);
+      if (key.status === 'active') yield { key, team: row.team_id ? (this.teams.get(row.team_id) ?? null) : null };
+    }
+  }
+
   /** Whether a digest is a virtual key at all (null: not one of ours). */
   lookup(hash: string, now = Date.now()): Lookup | null {
     const entry = this.byHash.get(hash);

@@ -1,11 +1,20 @@
 // What a virtual key or a team may do, as the admin API accepts it: models (names and globs), requests
-// and tokens per minute, requests in flight, an expiry (keys) and metadata. Unknown fields and bad values are refused whole. The database already
-// has columns for budgets and body storage; the API accepts them once they are enforced.
+// and tokens per minute, requests in flight, a budget, an expiry (keys) and metadata. Unknown fields and bad values are refused whole. The database also has
+// a column for body storage, which the API accepts once bodies are stored.
 import { z } from 'zod';
 
 const MAX_METADATA_BYTES = 16 * 1024;
 
+export const budgetSchema = z
+  .object({
+    max_usd: z.number().positive(),
+    period: z.enum(['daily', 'weekly', 'monthly', 'total']),
+    soft_limit_pct: z.number().int().min(1).max(100).nullable().default(null),
+  })
+  .strict();
+
 const limitFields = {
+  budget: budgetSchema.nullable(),
   rpm: z.number().int().positive().nullable(),
   tpm: z.number().int().positive().nullable(),
   max_parallel: z.number().int().positive().nullable(),
@@ -24,6 +33,7 @@ export const keyCreateSchema = z
     rpm: limitFields.rpm.default(null),
     tpm: limitFields.tpm.default(null),
     max_parallel: limitFields.max_parallel.default(null),
+    budget: limitFields.budget.default(null),
     metadata: limitFields.metadata.default({}),
   })
   .strict();
@@ -37,6 +47,7 @@ export const teamCreateSchema = z
     rpm: limitFields.rpm.default(null),
     tpm: limitFields.tpm.default(null),
     max_parallel: limitFields.max_parallel.default(null),
+    budget: limitFields.budget.default(null),
     metadata: limitFields.metadata.default({}),
   })
   .strict();
@@ -49,3 +60,4 @@ export type KeyCreate = z.infer<typeof keyCreateSchema>;
 export type KeyPatch = z.infer<typeof keyPatchSchema>;
 export type TeamCreate = z.infer<typeof teamCreateSchema>;
 export type TeamPatch = z.infer<typeof teamPatchSchema>;
+export type Budget = z.infer<typeof budgetSchema>;

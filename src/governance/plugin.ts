@@ -8,6 +8,7 @@ import { openDatabase, type Db } from '../db/database.js';
 import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { KeyIndex } from './key-index.js';
+import { Budgets } from './budgets/budgets.js';
 import { KeyStore } from './key-store.js';
 import { LEDGER_ROUTES, ledgerRow } from './ledger/row.js';
 import { ledgerRoutes } from './ledger/routes.js';
@@ -19,6 +20,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     database: Db;
     ledger: LedgerWriter;
+    budgets: Budgets;
   }
 }
 
@@ -56,6 +58,9 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
   app.decorate('database', db);
 
   const limits = new RequestLimits(runtime);
+  const budgets = new Budgets(runtime, db, runtime.logger.child({ component: 'budgets' }));
+  app.decorate('budgets', budgets);
+  await budgets.rebuildAll(index.principals()).catch((error: unknown) => runtime.logger.warn({ err_message: (error as Error).message }, 'budget counters not rebuilt at start; they are rebuilt on first use'));
   // Callback style: requests without a virtual key pay no promise.
   app.addHook('preHandler', (request, reply, done) => {
     const principal = request.proxy.principal;
@@ -63,11 +68,16 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
     const model = (request.body as { model?: unknown } | undefined)?.model;
     const refusal = typeof model === 'string' ? index.modelRefusal(principal, model) : null;
     if (refusal) return done(new ProxyError('insufficient_permissions', refusal, 'model'));
-    limits.check(principal, request, reply).then(() => done(), done);
+    limits
+      .check(principal, request, reply)
+      .then(() => budgets.reserve(principal, request, reply))
+      .then(() => done(), done);
   });
   app.requestDone.push((request) => {
     const principal = request.proxy.principal;
-    if (principal) void limits.done(principal, request, request.proxy.usage?.total_tokens ?? 0);
+    if (!principal) return;
+    void limits.done(principal, request, request.proxy.usage?.total_tokens ?? 0);
+    void budgets.settle(request);
   });
 
   const flush = async () => {
@@ -89,6 +99,17 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
   });
   const registers = [app.observability.metrics.registry];
   const prefix = runtime.config.metrics.prefix;
+  new Counter({
+    name: `${prefix}_budget_rejections_total`,
+    help: 'Requests refused because a budget was exhausted, by whose budget (key or team)',
+    labelNames: ['scope'],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ scope: 'key' }, budgets.rejections.key);
+      this.inc({ scope: 'team' }, budgets.rejections.team);
+    },
+  });
   new Gauge({ name: `${prefix}_ledger_queue_depth`, help: 'Ledger rows waiting to be written', registers, collect() { this.set(ledger.depth); } });
   new Counter({
     name: `${prefix}_ledger_rows_total`,

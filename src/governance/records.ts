@@ -1,13 +1,15 @@
 // Rows ↔ API objects for keys and teams: JSON columns parsed; secrets and digests never included.
 import type { TeamsTable, VirtualKeysTable } from '../db/tables.js';
+import type { Budget } from './limits.js';
 
-type Limits = Pick<TeamsTable, 'models' | 'rpm' | 'tpm' | 'max_parallel' | 'metadata'>;
+type Limits = Pick<TeamsTable, 'models' | 'rpm' | 'tpm' | 'max_parallel' | 'budget_max_usd' | 'budget_period' | 'budget_soft_limit_pct' | 'metadata'>;
 
 export interface LimitsView {
   models: string[] | null;
   rpm: number | null;
   tpm: number | null;
   max_parallel: number | null;
+  budget: Budget | null;
   metadata: Record<string, unknown>;
 }
 
@@ -17,6 +19,7 @@ function limits(row: Limits): LimitsView {
     rpm: row.rpm,
     tpm: row.tpm,
     max_parallel: row.max_parallel,
+    budget: row.budget_max_usd === null ? null : { max_usd: Number(row.budget_max_usd), period: row.budget_period as Budget['period'], soft_limit_pct: row.budget_soft_limit_pct },
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
   };
 }
@@ -28,6 +31,11 @@ export function limitColumns(input: Partial<LimitsView>): Partial<Limits> {
   if ('rpm' in input) out.rpm = input.rpm ?? null;
   if ('tpm' in input) out.tpm = input.tpm ?? null;
   if ('max_parallel' in input) out.max_parallel = input.max_parallel ?? null;
+  if ('budget' in input) {
+    out.budget_max_usd = input.budget?.max_usd ?? null;
+    out.budget_period = input.budget?.period ?? null;
+    out.budget_soft_limit_pct = input.budget?.soft_limit_pct ?? null;
+  }
   if ('metadata' in input) out.metadata = JSON.stringify(input.metadata ?? {});
   return out;
 }

@@ -7,14 +7,19 @@ import { storeStatus, type StoreStatus } from './redis.js';
 export interface TrafficHealth {
   store: StoreStatus;
   rate_limit: { enabled: boolean; on_store_error: 'open' | 'closed' };
+  /** Budgets of virtual keys: where their counters live, and what happens when that store is down. */
+  budgets: { store: 'redis' | 'memory'; checking: boolean; on_store_error: 'open' | 'closed' };
   cache: CacheStats;
 }
 
 export async function trafficHealth(runtime: Runtime): Promise<TrafficHealth> {
-  const { rate_limit: limits } = runtime.config;
+  const { rate_limit: limits, budgets } = runtime.config;
+  const store = storeStatus(runtime);
   return {
-    store: storeStatus(runtime),
+    store,
     rate_limit: { enabled: limits.enabled, on_store_error: limits.on_store_error },
+    // checking: false while Redis is down and budgets fail open (requests pass unchecked).
+    budgets: { store: store.backend, checking: store.status === 'ok' || budgets.on_store_error === 'closed', on_store_error: budgets.on_store_error },
     cache: await runtime.cache.stats(),
   };
 }

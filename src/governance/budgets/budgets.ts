@@ -1,0 +1,144 @@
+// Budgets of virtual keys and teams: before a request is dispatched its worst-case cost (prompt
+// estimate plus max_tokens, or budgets.default_max_tokens) is reserved on every budget it falls under,
+// atomically; when it ends (errors and client aborts included) the reservation is settled to the real
+// cost. Counters missing from the store (a Redis flush, a restart without Redis) are rebuilt from the
+// ledger: at start for every budget, and on the spot should one vanish while running.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/database.js';
+import { ProxyError } from '../../errors.js';
+import { costOf } from '../../observability/usage.js';
+import type { Runtime } from '../../runtime.js';
+import { sharedRedis } from '../../state/redis.js';
+import type { Principal } from '../key-index.js';
+import type { Budget } from '../limits.js';
+import { currentPeriod, type Period } from './period.js';
+import { memoryBudgetStore, redisBudgetStore, type BudgetEntry, type BudgetStore } from './store.js';
+
+const CHARS_PER_TOKEN = 4;
+const DAY = 86_400_000;
+
+interface Scope {
+  kind: 'key' | 'team';
+  id: string;
+  label: string;
+  budget: Budget;
+  period: Period;
+  entry: BudgetEntry;
+}
+
+export class Budgets {
+  readonly store: BudgetStore;
+  private readonly held = new WeakMap<FastifyRequest, { entries: BudgetEntry[]; amount: number }>();
+  rejections = { key: 0, team: 0 };
+  private readonly softLogged = new Set<string>();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly db: Db,
+    private readonly logger: Logger,
+  ) {
+    const redis = sharedRedis(runtime);
+    this.store = redis ? redisBudgetStore(redis.client, redis.key('budget:')) : memoryBudgetStore();
+  }
+
+  scopes(principal: Principal, now = new Date()): Scope[] {
+    const out: Scope[] = [];
+    const add = (kind: 'key' | 'team', id: string, label: string, budget: Budget | null) => {
+      if (!budget) return;
+      const period = currentPeriod(budget.period, now);
+      const ttlMs = period.resetsAt ? Date.parse(period.resetsAt) - now.getTime() + DAY : 400 * DAY;
+      out.push({ kind, id, label, budget, period, entry: { key: `${kind}:${id}:${period.start}`, max: budget.max_usd, ttlMs } });
+    };
+    add('key', principal.key.id, principal.key.alias ? `key '${principal.key.alias}'` : `key ${principal.key.id}`, principal.key.budget);
+    if (principal.team) add('team', principal.team.id, `team '${principal.team.name}'`, principal.team.budget);
+    return out;
+  }
+
+  /** Reserves the request's worst case on its budgets; throws 429 budget_exceeded when one cannot take it. */
+  async reserve(principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const scopes = this.scopes(principal);
+    if (scopes.length === 0) return;
+    const amount = this.worstCase(request);
+    const entries = scopes.map((s) => s.entry);
+    let result;
+    try {
+      result = await this.store.reserve(entries, amount);
+      if ('missing' in result) {
+        await this.rebuild(scopes[result.missing]);
+        result = await this.store.reserve(entries, amount);
+      }
+    } catch (error) {
+      sharedRedis(this.runtime)?.report('budgets', error);
+      if (this.runtime.config.budgets.on_store_error === 'open') return;
+      throw new ProxyError('provider_unavailable', 'Budget checks are unavailable because their store cannot be reached; try again shortly', null, {}, { 'retry-after': '1' });
+    }
+    if ('missing' in result) throw new ProxyError('provider_unavailable', 'Budget counters could not be rebuilt; try again shortly', null, {}, { 'retry-after': '1' });
+    if (!result.ok) {
+      const scope = scopes[result.index];
+      this.rejections[scope.kind]++;
+      const resets = scope.period.resetsAt;
+      const seconds = resets ? Math.max(1, Math.ceil((Date.parse(resets) - Date.now()) / 1000)) : null;
+      throw new ProxyError(
+        'budget_exceeded',
+        `Budget of ${scope.label} exhausted: ${usd(result.spent)} spent${result.reserved > 0 ? ` and ${usd(result.reserved)} reserved by requests in flight` : ''} of ${usd(scope.budget.max_usd)} (${scope.budget.period}); ${resets ? `it resets at ${resets}` : 'it does not reset'}`,
+        null,
+        { budget_usd: scope.budget.max_usd, resets_at: resets },
+        { ...(seconds && { 'retry-after': String(seconds) }), ...(resets && { 'x-budget-resets-at': resets }) },
+      );
+    }
+    this.held.set(request, { entries, amount });
+    const left = scopes.map((s, i) => s.budget.max_usd - result.spent[i] - result.reserved[i]);
+    const tightest = left.indexOf(Math.min(...left));
+    reply.header('x-budget-remaining-usd', Math.max(0, left[tightest]).toFixed(6));
+    if (scopes[tightest].period.resetsAt) reply.header('x-budget-resets-at', scopes[tightest].period.resetsAt!);
+    scopes.forEach((s, i) => this.softLimit(s, result.spent[i] + result.reserved[i]));
+  }
+
+  /** Settles the request's reservation to what it cost (0 when nothing is known). */
+  async settle(request: FastifyRequest): Promise<void> {
+    const held = this.held.get(request);
+    if (!held) return;
+    this.held.delete(request);
+    const cost = typeof request.proxy.extra.cost_usd === 'number' ? request.proxy.extra.cost_usd : 0;
+    await this.store.settle(held.entries, held.amount, cost).catch((error: unknown) => sharedRedis(this.runtime)?.report('budgets', error));
+  }
+
+  /** Rebuilds every missing counter of these principals from the ledger (at start). */
+  async rebuildAll(principals: Iterable<Principal>): Promise<void> {
+    for (const principal of principals) for (const scope of this.scopes(principal)) if (!(await this.store.read(scope.entry))) await this.rebuild(scope);
+  }
+
+  private async rebuild(scope: Scope): Promise<void> {
+    const column = scope.kind === 'key' ? 'key_id' : 'team_id';
+    const row = await this.db.kysely
+      .selectFrom('request_logs')
+      .select((eb) => eb.fn.sum<number>('cost_usd').as('spent'))
+      .where(column, '=', scope.id)
+      .where('created_at', '>=', scope.period.start)
+      .executeTakeFirst();
+    const spent = Number(row?.spent ?? 0);
+    await this.store.init(scope.entry, spent);
+    this.logger.info({ budget: scope.entry.key, spent_usd: spent }, 'budget counter rebuilt from the ledger');
+  }
+
+  private worstCase(request: FastifyRequest): number {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const model = typeof body.model === 'string' ? body.model : null;
+    if (!model) return 0;
+    const size = request.rawBody?.length ?? JSON.stringify(body).length;
+    const limit = [body.max_tokens, body.max_completion_tokens, body.max_output_tokens].find((v) => typeof v === 'number') as number | undefined;
+    const completion = limit ?? this.runtime.config.budgets.default_max_tokens;
+    const prompt = Math.ceil(size / CHARS_PER_TOKEN);
+    return costOf(this.runtime.config.pricing, model, { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }) ?? 0;
+  }
+
+  private softLimit(scope: Scope, used: number): void {
+    const pct = scope.budget.soft_limit_pct;
+    if (!pct || used < (scope.budget.max_usd * pct) / 100 || this.softLogged.has(scope.entry.key)) return;
+    this.softLogged.add(scope.entry.key);
+    this.logger.warn({ budget: scope.entry.key, used_usd: used, max_usd: scope.budget.max_usd, soft_limit_pct: pct }, `soft budget limit reached for ${scope.label}`);
+  }
+}
+
+const usd = (n: number) => `$${n.toFixed(4)}`;

@@ -1,0 +1,175 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers are read back loosely */
+// Budgets of virtual keys and teams: the worst case reserved before dispatch, settled to the real cost
+// after (failures and aborts included), 429 budget_exceeded saying when it resets; exact across two
+// replicas sharing Redis and PostgreSQL under 200 concurrent requests, with the counters agreeing with
+// the ledger and rebuilt from it after a Redis flush; Redis unreachable fails closed (or open).
+import OpenAI, { RateLimitError } from 'openai';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { testDatabase, type TestDatabase } from '../support/database.js';
+import { chatStream, MockUpstream } from '../support/mock-openai.js';
+import { mockProvider, startProxy, type TestProxy } from '../support/proxy.js';
+import { deletePrefix, keysUnder, REDIS_URL, uniquePrefix } from '../support/redis.js';
+
+const ADMIN = 'sk-admin-budgets';
+// 9 prompt and 3 completion tokens per mock answer: $0.015 at these prices. The worst case of a request
+// with max_tokens 5 is its size / 4 prompt tokens plus 5 completion tokens.
+const PRICING = { 'gpt-4o': { input_per_1k: 1, output_per_1k: 2 } };
+let upstream: MockUpstream;
+beforeAll(async () => {
+  upstream = await MockUpstream.start('budgets');
+});
+afterAll(async () => {
+  await upstream.close();
+});
+
+const doc = (database: TestDatabase['config'], extra: Record<string, unknown> = {}) => ({
+  hot_reload: { enabled: false },
+  auth: { admin_keys: [ADMIN] },
+  database,
+  pricing: PRICING,
+  request_logs: { flush_interval_ms: 20 },
+  providers: [mockProvider('p', upstream.url, { max_retries: 0 })],
+  ...extra,
+});
+const admin = (proxy: TestProxy, url: string, body?: unknown) =>
+  fetch(`${proxy.url}${url}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (r) => (await r.json()) as any);
+const chat = (proxy: TestProxy, key: string, extra: Record<string, unknown> = {}) =>
+  fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], ...extra }) });
+
+describe('one process (memory counters)', () => {
+  let database: TestDatabase;
+  let proxy: TestProxy;
+  beforeAll(async () => {
+    database = await testDatabase('sqlite');
+    proxy = await startProxy(doc(database.config));
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await database.drop();
+  });
+
+  test('requests are served while the budget holds their worst case, then 429 budget_exceeded saying when it resets', async () => {
+    const key = await admin(proxy, '/v1/keys', { alias: 'capped', budget: { max_usd: 0.05, period: 'monthly', soft_limit_pct: 50 } });
+    expect(key.budget).toEqual({ max_usd: 0.05, period: 'monthly', soft_limit_pct: 50 });
+    const remaining: number[] = [];
+    let res = await chat(proxy, key.key);
+    while (res.status === 200) {
+      remaining.push(Number(res.headers.get('x-budget-remaining-usd')));
+      expect(res.headers.get('x-budget-resets-at')).toMatch(/^\d{4}-\d{2}-01T00:00:00.000Z$/);
+      res = await chat(proxy, key.key);
+    }
+    // Each request reserves its worst case ($0.03: 20 prompt tokens estimated, 5 completion) and spends
+    // $0.015; the third would not fit: $0.03 spent + $0.03 > $0.05.
+    expect(remaining.length).toBe(2);
+    expect([...remaining].sort((a, b) => b - a)).toEqual(remaining);
+    expect(res.status).toBe(429);
+    const body = (await res.json()) as any;
+    expect(body.error).toMatchObject({ code: 'budget_exceeded', type: 'insufficient_quota', budget_usd: 0.05, resets_at: expect.any(String) });
+    expect(body.error.message).toMatch(/^Budget of key 'capped' exhausted: \$0\.0300 spent of \$0\.0500 \(monthly\); it resets at /);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    const sdk = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: key.key, maxRetries: 0 });
+    expect(await sdk.chat.completions.create({ model: 'gpt-4o', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)).toBeInstanceOf(RateLimitError);
+  });
+
+  test("a team's budget holds over all its keys", async () => {
+    const team = await admin(proxy, '/v1/teams', { name: 'frugal', budget: { max_usd: 0.05, period: 'daily' } });
+    const a = await admin(proxy, '/v1/keys', { team_id: team.id });
+    const b = await admin(proxy, '/v1/keys', { team_id: team.id });
+    expect((await chat(proxy, a.key)).status).toBe(200);
+    expect((await chat(proxy, b.key)).status).toBe(200);
+    const refused = await chat(proxy, a.key);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as any).error.message).toMatch(/^Budget of team 'frugal' exhausted/);
+  });
+
+  test('upstream failures and client aborts settle their reservation: nothing leaks', async () => {
+    const key = await admin(proxy, '/v1/keys', { budget: { max_usd: 1, period: 'total' } });
+    const counter = () => proxy.app.budgets.store.read({ key: `key:${key.id}:1970-01-01T00:00:00.000Z`, max: 1, ttlMs: 1 });
+    upstream.enqueue({ status: 500, body: { error: { message: 'boom', type: 'server_error' } } });
+    expect((await chat(proxy, key.key)).status).toBe(503);
+    await expect.poll(counter).toEqual({ spent: 0, reserved: 0 });
+    upstream.enqueue({ stream: chatStream(['a', 'b', 'c', 'd'], 'gpt-4o'), gapMs: 300 });
+    const controller = new AbortController();
+    const streaming = await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', signal: controller.signal, headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', stream: true, max_tokens: 5, messages: [{ role: 'user', content: 'long' }] }) });
+    await streaming.body!.getReader().read();
+    expect((await counter())!.reserved).toBeGreaterThan(0);
+    controller.abort();
+    await expect.poll(async () => (await counter())!.reserved).toBe(0);
+  });
+
+  test('bad budgets are refused', async () => {
+    for (const budget of [{ max_usd: -1, period: 'daily' }, { max_usd: 5, period: 'fortnightly' }, { max_usd: 5 }, { max_usd: 5, period: 'daily', soft_limit_pct: 150 }, { max_usd: 5, period: 'daily', extra: 1 }]) {
+      expect((await admin(proxy, '/v1/keys', { budget })).error.code, JSON.stringify(budget)).toBe('invalid_request');
+    }
+  });
+});
+
+describe('two replicas sharing Redis and PostgreSQL', () => {
+  test('200 concurrent requests against a budget for 50: never more than the budget is spent; counters agree with the ledger and are rebuilt from it', async () => {
+    const database = await testDatabase('postgres');
+    const prefix = uniquePrefix();
+    const config = doc(database.config, { redis: { url: REDIS_URL, key_prefix: prefix } });
+    const a = await startProxy(config);
+    const b = await startProxy(config);
+    try {
+      const budget = 0.75; // 50 requests at $0.015 each
+      const key = await admin(a, '/v1/keys', { budget: { max_usd: budget, period: 'total' } });
+      await expect.poll(() => chat(b, key.key, { max_tokens: 1 }).then((r) => r.status), { timeout: 3000, interval: 100 }).toBe(200);
+      const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => chat(i % 2 ? a : b, key.key).then((r) => r.status)));
+      const served = statuses.filter((s) => s === 200).length;
+      expect(served).toBeGreaterThan(0);
+      expect(served).toBeLessThanOrEqual(50);
+      expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+
+      const ledgerSpend = async () => (await admin(a, `/v1/keys/${key.id}/usage`)).total.cost_usd as number;
+      await expect.poll(async () => (await admin(a, `/v1/keys/${key.id}/usage`)).total.requests, { timeout: 5000 }).toBe(served + 1 + statuses.filter((s) => s === 429).length);
+      const spent = await ledgerSpend();
+      expect(spent).toBeLessThanOrEqual(budget + 1e-9);
+      const counterKey = `${prefix}budget:key:${key.id}:1970-01-01T00:00:00.000Z`;
+      const counter = await a.app.budgets.store.read({ key: `key:${key.id}:1970-01-01T00:00:00.000Z`, max: budget, ttlMs: 1 });
+      expect(counter!.reserved).toBeCloseTo(0, 9);
+      expect(counter!.spent).toBeCloseTo(spent, 8);
+
+      // A Redis flush loses the counter: it is rebuilt from the ledger on the next request, and still holds.
+      expect(await keysUnder(prefix)).toContain(counterKey);
+      await deletePrefix(`${prefix}budget:`);
+      const after = await chat(b, key.key, { max_tokens: 1000 });
+      expect(after.status).toBe(429);
+      expect((await b.app.budgets.store.read({ key: `key:${key.id}:1970-01-01T00:00:00.000Z`, max: budget, ttlMs: 1 }))!.spent).toBeCloseTo(spent, 8);
+    } finally {
+      await a.close();
+      await b.close();
+      await database.drop();
+      await deletePrefix(prefix);
+    }
+  }, 60_000);
+});
+
+describe('Redis unreachable', () => {
+  test('budgets fail closed by default (503), open when configured; /health says which', async () => {
+    const database = await testDatabase('sqlite');
+    const dead = { url: 'redis://127.0.0.1:1', key_prefix: uniquePrefix() };
+    const closed = await startProxy(doc(database.config, { redis: dead }));
+    try {
+      const key = await admin(closed, '/v1/keys', { budget: { max_usd: 5, period: 'daily' } });
+      const refused = await chat(closed, key.key);
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as any).error.message).toMatch(/^Budget checks are unavailable/);
+      const health = await admin(closed, '/health');
+      expect(health.traffic.budgets).toEqual({ store: 'redis', checking: true, on_store_error: 'closed' });
+      // A key without a budget is not affected.
+      expect((await chat(closed, (await admin(closed, '/v1/keys', {})).key)).status).toBe(200);
+    } finally {
+      await closed.close();
+    }
+    const open = await startProxy(doc(database.config, { redis: dead, budgets: { on_store_error: 'open' } }));
+    try {
+      const key = await admin(open, '/v1/keys', { budget: { max_usd: 5, period: 'daily' } });
+      expect((await chat(open, key.key)).status).toBe(200);
+      expect((await admin(open, '/health')).traffic.budgets).toEqual({ store: 'redis', checking: false, on_store_error: 'open' });
+    } finally {
+      await open.close();
+      await database.drop();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 // What a virtual key or a team may do, as the admin API accepts it: models (names and globs), requests
-// and tokens per minute, requests in flight, a budget, an expiry (keys) and metadata. Unknown fields and bad values are refused whole. The database also has
-// a column for body storage, which the API accepts once bodies are stored.
+// and tokens per minute, requests in flight, a budget, body storage, an expiry (keys) and metadata.
+// Unknown fields and bad values are refused whole.
 import { z } from 'zod';
 
 const MAX_METADATA_BYTES = 16 * 1024;
@@ -15,6 +15,7 @@ export const budgetSchema = z
 
 const limitFields = {
   budget: budgetSchema.nullable(),
+  store_bodies: z.boolean().nullable(),
   rpm: z.number().int().positive().nullable(),
   tpm: z.number().int().positive().nullable(),
   max_parallel: z.number().int().positive().nullable(),
@@ -34,6 +35,7 @@ export const keyCreateSchema = z
     tpm: limitFields.tpm.default(null),
     max_parallel: limitFields.max_parallel.default(null),
     budget: limitFields.budget.default(null),
+    store_bodies: limitFields.store_bodies.default(null),
     metadata: limitFields.metadata.default({}),
   })
   .strict();
@@ -48,6 +50,7 @@ export const teamCreateSchema = z
     tpm: limitFields.tpm.default(null),
     max_parallel: limitFields.max_parallel.default(null),
     budget: limitFields.budget.default(null),
+    store_bodies: limitFields.store_bodies.default(null),
     metadata: limitFields.metadata.default({}),
   })
   .strict();

@@ -10,6 +10,8 @@ import type { Runtime } from '../runtime.js';
 import { KeyIndex } from './key-index.js';
 import { Budgets } from './budgets/budgets.js';
 import { KeyStore } from './key-store.js';
+import { BodyCapture } from './ledger/bodies.js';
+import { startRetention } from './ledger/retention.js';
 import { LEDGER_ROUTES, ledgerRow } from './ledger/row.js';
 import { ledgerRoutes } from './ledger/routes.js';
 import { LedgerWriter } from './ledger/writer.js';
@@ -61,8 +63,10 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
   const budgets = new Budgets(runtime, db, runtime.logger.child({ component: 'budgets' }));
   app.decorate('budgets', budgets);
   await budgets.rebuildAll(index.principals()).catch((error: unknown) => runtime.logger.warn({ err_message: (error as Error).message }, 'budget counters not rebuilt at start; they are rebuilt on first use'));
+  const bodies = new BodyCapture(() => runtime.config);
   // Callback style: requests without a virtual key pay no promise.
   app.addHook('preHandler', (request, reply, done) => {
+    if (runtime.config.request_logs.enabled && LEDGER_ROUTES.has(request.proxy.route ?? '') && bodies.wanted(request)) bodies.watch(request);
     const principal = request.proxy.principal;
     if (!principal) return done();
     const model = (request.body as { model?: unknown } | undefined)?.model;
@@ -93,9 +97,14 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
   const ledger = new LedgerWriter(db, runtime.config.request_logs, runtime.logger.child({ component: 'ledger' }));
   app.decorate('ledger', ledger);
   ledger.start();
+  const stopRetention = startRetention(db, () => runtime.config.request_logs.retention_days, runtime.logger.child({ component: 'ledger' }));
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    bodies.sent(request, payload);
+    done(null, payload);
+  });
   app.requestDone.push((request, reply, status) => {
     if (!runtime.config.request_logs.enabled || !LEDGER_ROUTES.has(request.proxy.route ?? '')) return;
-    ledger.push(ledgerRow(request, reply, status));
+    ledger.push({ ...ledgerRow(request, reply, status), ...bodies.take(request) });
   });
   const registers = [app.observability.metrics.registry];
   const prefix = runtime.config.metrics.prefix;
@@ -131,6 +140,7 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
     clearInterval(timer);
     clearInterval(sync);
     await flush();
+    stopRetention();
     await ledger.stop();
     runtime.virtualKeys = null;
     await db.close();

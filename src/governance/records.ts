@@ -2,7 +2,7 @@
 import type { TeamsTable, VirtualKeysTable } from '../db/tables.js';
 import type { Budget } from './limits.js';
 
-type Limits = Pick<TeamsTable, 'models' | 'rpm' | 'tpm' | 'max_parallel' | 'budget_max_usd' | 'budget_period' | 'budget_soft_limit_pct' | 'metadata'>;
+type Limits = Pick<TeamsTable, 'models' | 'rpm' | 'tpm' | 'max_parallel' | 'budget_max_usd' | 'budget_period' | 'budget_soft_limit_pct' | 'store_bodies' | 'metadata'>;
 
 export interface LimitsView {
   models: string[] | null;
@@ -10,6 +10,7 @@ export interface LimitsView {
   tpm: number | null;
   max_parallel: number | null;
   budget: Budget | null;
+  store_bodies: boolean | null;
   metadata: Record<string, unknown>;
 }
 
@@ -20,6 +21,7 @@ function limits(row: Limits): LimitsView {
     tpm: row.tpm,
     max_parallel: row.max_parallel,
     budget: row.budget_max_usd === null ? null : { max_usd: Number(row.budget_max_usd), period: row.budget_period as Budget['period'], soft_limit_pct: row.budget_soft_limit_pct },
+    store_bodies: row.store_bodies === null ? null : Boolean(row.store_bodies),
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
   };
 }
@@ -36,6 +38,7 @@ export function limitColumns(input: Partial<LimitsView>): Partial<Limits> {
     out.budget_period = input.budget?.period ?? null;
     out.budget_soft_limit_pct = input.budget?.soft_limit_pct ?? null;
   }
+  if ('store_bodies' in input) out.store_bodies = input.store_bodies === null || input.store_bodies === undefined ? null : Number(input.store_bodies);
   if ('metadata' in input) out.metadata = JSON.stringify(input.metadata ?? {});
   return out;
 }

@@ -96,15 +96,20 @@ export function isoTime(): string {
 let cachedSecond = -1;
 let cachedPrefix = '';
 
-export function createLogger(logging: Config['logging'], auth?: Config['auth']): Logger {
+/** The paths redacted from log lines, also applied to stored request and response bodies. */
+export function redactPaths(logging: Config['logging'], auth?: Config['auth']): string[] {
   const headerName = auth?.api_key_header.toLowerCase();
-  const paths = [...REDACT, ...(headerName ? HOLDERS.map((holder) => `${holder}["${headerName}"]`) : []), ...logging.redact];
+  return [...new Set([...REDACT, ...(headerName ? HOLDERS.map((holder) => `${holder}["${headerName}"]`) : []), ...logging.redact])];
+}
+
+export function createLogger(logging: Config['logging'], auth?: Config['auth']): Logger {
+  const paths = redactPaths(logging, auth);
   const sink = logging.file ? pino.destination({ dest: logging.file, mkdir: true, sync: true }) : pino.destination({ dest: 1, sync: true });
   const destination = new BatchingDestination(sink);
   return pino(
     {
       level: logging.level,
-      redact: { paths: [...new Set(paths)], censor: '[REDACTED]' },
+      redact: { paths, censor: '[REDACTED]' },
       base: { service: 'llm-proxy' },
       timestamp: isoTime,
       formatters: { level: (label) => ({ level: label }) },

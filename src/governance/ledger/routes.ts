@@ -6,6 +6,8 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { RequestLogsTable } from '../../db/tables.js';
 import { ProxyError } from '../../errors.js';
+import { exportLine, type ExportFormat } from '../export/fine-tune.js';
+import { countRows, exportRows } from '../export/rows.js';
 
 const ADMIN = { config: { auth: 'admin' as const } };
 const DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/;
@@ -13,7 +15,7 @@ const GROUPS = { key: 'key_id', team: 'team_id', model: 'model', provider: 'prov
 
 type Query = Record<string, string | undefined>;
 
-function isoParam(query: Query, name: string): string | undefined {
+export function isoParam(query: Query, name: string): string | undefined {
   const value = query[name];
   if (value === undefined || value === '') return undefined;
   if (!DATE.test(value) || Number.isNaN(Date.parse(value))) throw new ProxyError('invalid_request', `${name} must be a date (2026-01-31) or an ISO date-time`, name);
@@ -65,6 +67,26 @@ export async function ledgerRoutes(app: FastifyInstance, opts: { db: Db }): Prom
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return { object: 'list', data: page.map((r) => logView(r)), next_cursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.created_at, last.request_id])).toString('base64url') : null };
+  });
+
+  app.get('/v1/logs/export', ADMIN, async (request, reply) => {
+    const query = request.query as Query;
+    const format = (query.format ?? 'openai-chat') as ExportFormat;
+    if (format !== 'openai-chat' && format !== 'jsonl') throw new ProxyError('invalid_request', 'format must be openai-chat or jsonl', 'format');
+    const from = isoParam(query, 'from') ?? new Date(0).toISOString();
+    const to = isoParam(query, 'to') ?? new Date().toISOString();
+    if (from > to) throw new ProxyError('invalid_request', 'from must not be after to', 'from');
+    const filter = { from, to, model: query.model, key_id: query.key_id, team_id: query.team_id };
+    if ((await countRows(opts.db, filter)) === 0) throw new ProxyError('not_found', 'No logged requests match that range and those filters', 'from');
+    const includeFailed = query.include_failed === 'true';
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'x-request-id': request.id });
+    for await (const row of exportRows(opts.db, filter)) {
+      const out = exportLine(row, format, includeFailed);
+      if ('line' in out && !reply.raw.write(`${out.line}\n`)) await new Promise((resolve) => reply.raw.once('drain', resolve));
+      if (reply.raw.destroyed) return;
+    }
+    reply.raw.end();
   });
 
   app.get('/v1/logs/:request_id', ADMIN, async (request) => {

@@ -27,6 +27,8 @@ declare module 'fastify' {
 }
 
 const TOUCH_INTERVAL_MS = 5000;
+/** Budgets exported as metrics: at most this many keys and this many teams (a bounded cardinality). */
+const METRIC_BUDGETS = 500;
 /** How often a replica checks the database for key and team changes made by another replica. */
 const SYNC_INTERVAL_MS = 500;
 
@@ -117,6 +119,28 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
       this.reset();
       this.inc({ scope: 'key' }, budgets.rejections.key);
       this.inc({ scope: 'team' }, budgets.rejections.team);
+    },
+  });
+  // One series per key and per team with a budget, at most METRIC_BUDGETS of each.
+  const budgetSeries = async () => budgets.snapshot(index.principals(), METRIC_BUDGETS).catch(() => []);
+  new Gauge({
+    name: `${prefix}_budget_spend_usd`,
+    help: `Spend in the current budget period, per key alias and team with a budget (at most ${METRIC_BUDGETS} of each)`,
+    labelNames: ['scope', 'name'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const s of await budgetSeries()) this.set({ scope: s.scope, name: s.name }, s.spent);
+    },
+  });
+  new Gauge({
+    name: `${prefix}_budget_remaining_usd`,
+    help: `What is left of the budget in its current period, per key alias and team with a budget (at most ${METRIC_BUDGETS} of each)`,
+    labelNames: ['scope', 'name'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const s of await budgetSeries()) this.set({ scope: s.scope, name: s.name }, s.remaining);
     },
   });
   new Gauge({ name: `${prefix}_ledger_queue_depth`, help: 'Ledger rows waiting to be written', registers, collect() { this.set(ledger.depth); } });

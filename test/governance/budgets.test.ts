@@ -173,3 +173,24 @@ describe('Redis unreachable', () => {
     }
   });
 });
+
+describe('metrics', () => {
+  test('spend and budget remaining per key alias and team, and rejections', async () => {
+    const database = await testDatabase('sqlite');
+    const proxy = await startProxy(doc(database.config));
+    try {
+      const team = await admin(proxy, '/v1/teams', { name: 'metered', budget: { max_usd: 1, period: 'daily' } });
+      const key = await admin(proxy, '/v1/keys', { alias: 'metered-key', team_id: team.id, budget: { max_usd: 0.04, period: 'daily' } });
+      expect((await chat(proxy, key.key)).status).toBe(200);
+      expect((await chat(proxy, key.key)).status).toBe(429);
+      const text = await (await fetch(`${proxy.url}/metrics/prometheus`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+      expect(text).toMatch(/llm_proxy_budget_spend_usd\{scope="key",name="metered-key"\} 0\.015/);
+      expect(text).toMatch(/llm_proxy_budget_remaining_usd\{scope="key",name="metered-key"\} 0\.025/);
+      expect(text).toMatch(/llm_proxy_budget_spend_usd\{scope="team",name="metered"\} 0\.015/);
+      expect(text).toContain('llm_proxy_budget_rejections_total{scope="key"} 1');
+    } finally {
+      await proxy.close();
+      await database.drop();
+    }
+  });
+});

@@ -132,7 +132,7 @@ describe.each(['sqlite', 'postgres'] as DialectName[])('virtual keys on %s', (di
       [{ colour: 'blue' }, '(root)'],
       [{ budget: { max_usd: 5, period: 'fortnightly' } }, 'budget.period'],
       [{ budget: { max_usd: -5, period: 'daily' } }, 'budget.max_usd'],
-      [{ store_bodies: true }, '(root)'],
+      [{ store_bodies: 'yes' }, 'store_bodies'],
       [{ metadata: { blob: 'x'.repeat(20_000) } }, 'metadata'],
       [{ expires_at: 'tomorrow' }, 'expires_at'],
       [{ team_id: 'team_nope' }, 'team_id'],

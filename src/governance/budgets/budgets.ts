@@ -64,7 +64,8 @@ export class Budgets {
     let result;
     try {
       result = await this.store.reserve(entries, amount);
-      if ('missing' in result) {
+      // Each missing counter (the key's, the team's) is rebuilt from the ledger, then the reservation retried.
+      for (let tries = 0; 'missing' in result && tries < entries.length; tries++) {
         await this.rebuild(scopes[result.missing]);
         result = await this.store.reserve(entries, amount);
       }
@@ -102,6 +103,28 @@ export class Budgets {
     this.held.delete(request);
     const cost = typeof request.proxy.extra.cost_usd === 'number' ? request.proxy.extra.cost_usd : 0;
     await this.store.settle(held.entries, held.amount, cost).catch((error: unknown) => sharedRedis(this.runtime)?.report('budgets', error));
+  }
+
+  /**
+   * Spend and what is left of each budget in its current period, for metrics: one entry per key and per
+   * team with a budget, at most `limit` of each (bounded cardinality).
+   */
+  async snapshot(principals: Iterable<Principal>, limit: number): Promise<Array<{ scope: 'key' | 'team'; name: string; spent: number; remaining: number }>> {
+    const seen = new Set<string>();
+    const counts = { key: 0, team: 0 };
+    const out: Array<{ scope: 'key' | 'team'; name: string; spent: number; remaining: number }> = [];
+    for (const principal of principals) {
+      for (const scope of this.scopes(principal)) {
+        if (seen.has(scope.entry.key) || counts[scope.kind] >= limit) continue;
+        seen.add(scope.entry.key);
+        counts[scope.kind]++;
+        const counter = await this.store.read(scope.entry);
+        const spent = counter?.spent ?? 0;
+        const name = scope.kind === 'key' ? (principal.key.alias ?? principal.key.id) : (principal.team?.name ?? scope.id);
+        out.push({ scope: scope.kind, name, spent, remaining: Math.max(0, scope.budget.max_usd - spent - (counter?.reserved ?? 0)) });
+      }
+    }
+    return out;
   }
 
   /** Rebuilds every missing counter of these principals from the ledger (at start). */

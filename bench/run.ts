@@ -102,6 +102,8 @@ interface Target {
   url: string;
   proc?: Pinned;
   bodies?: Partial<Record<Endpoint, string>>;
+  /** The client key it is called with (default: the config key). */
+  key?: string;
 }
 
 const children: Pinned[] = [];
@@ -238,10 +240,32 @@ class LoadWorker {
 }
 
 function jobFor(target: Target, endpoint: Endpoint, scenario: Scenario, seconds?: number): LoadJob {
-  const common = { url: target.url, path: PATHS[endpoint], body: target.bodies?.[endpoint] ?? BODIES[endpoint], headers: { authorization: `Bearer ${CLIENT_KEY}` } };
+  const common = { url: target.url, path: PATHS[endpoint], body: target.bodies?.[endpoint] ?? BODIES[endpoint], headers: { authorization: `Bearer ${target.key ?? CLIENT_KEY}` } };
   if (scenario === 'max') return { kind: 'max', ...common, durationMs: (seconds ?? SECONDS.max) * 1000, connections: MAX_CONNECTIONS };
   const rate = Number(scenario.slice(5));
   return { kind: 'rate', ...common, rate, durationMs: (seconds ?? SECONDS.rate[rate]) * 1000 };
+}
+
+/**
+ * llm-proxy called with a virtual key that has a budget and an rpm limit, both far above what the run
+ * spends: every request reserves and settles its budget, counts its rpm and writes a ledger row (SQLite
+ * in the work dir), none is refused. Compared with the config key on the same build.
+ */
+async function virtualKeyTarget(mockUrl: string): Promise<Target> {
+  const admin = 'bench-admin-key';
+  const target = await startLlmProxy('llm-proxy+virtual-key', mockUrl, {
+    auth: { api_keys: [CLIENT_KEY], admin_keys: [admin] },
+    data_dir: path.join(workDir, 'virtual-key-data'),
+    pricing: { 'bench-model': { input_per_1k: 0.001, output_per_1k: 0.002 } },
+  });
+  const res = await fetch(`${target.url}/v1/keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+    body: JSON.stringify({ alias: 'bench', rpm: 1_000_000_000, budget: { max_usd: 1_000_000_000, period: 'total' } }),
+  });
+  if (res.status !== 201) throw new Error(`could not create the bench's virtual key: ${res.status} ${await res.text()}`);
+  target.key = ((await res.json()) as { key: string }).key;
+  return target;
 }
 
 /** Checks that a cache-enabled proxy really answers the repeated request from its cache. */
@@ -349,6 +373,11 @@ async function main(): Promise<void> {
       featureTargets.push(limited);
       features.push({ target: limited.name, baseline: 'llm-proxy', label: 'Redis rate limiter', rate: 500 });
     } else notes.push('rate limiter: src/server/rate-limit.ts does not exist yet; scenario left out');
+    if (existsSync(path.join(source, 'src/governance/budgets/budgets.ts'))) {
+      const governed = await virtualKeyTarget(mockUrl);
+      featureTargets.push(governed);
+      features.push({ target: governed.name, baseline: 'llm-proxy', label: 'virtual key with a budget and an rpm limit', rate: 500 });
+    } else notes.push('virtual keys: src/governance/budgets/budgets.ts does not exist yet; scenario left out');
   }
   for (const note of notes) log(note);
 

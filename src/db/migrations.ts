@@ -1,47 +1,41 @@
 // Versioned migrations, run at start by Kysely's Migrator (on PostgreSQL it holds an advisory lock
 // while migrating, so replicas starting at once run each migration exactly once). Append only.
-import type { Kysely, Migration } from 'kysely';
+import type { CreateTableBuilder, Kysely, Migration } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const double = dialect === 'postgres' ? 'double precision' : 'real';
+  /** The limit columns keys and teams share. */
+  const limits = (table: CreateTableBuilder<string>) =>
+    table
+      .addColumn('models', 'text')
+      .addColumn('rpm', 'integer')
+      .addColumn('tpm', 'integer')
+      .addColumn('max_parallel', 'integer')
+      .addColumn('budget_max_usd', double)
+      .addColumn('budget_period', 'text')
+      .addColumn('budget_soft_limit_pct', 'integer')
+      .addColumn('store_bodies', 'integer');
   return {
     '001_keys_and_teams': {
       async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable('teams')
-          .addColumn('id', 'text', (c) => c.primaryKey())
-          .addColumn('name', 'text', (c) => c.notNull().unique())
-          .addColumn('models', 'text')
-          .addColumn('rpm', 'integer')
-          .addColumn('tpm', 'integer')
-          .addColumn('max_parallel', 'integer')
-          .addColumn('budget_max_usd', double)
-          .addColumn('budget_period', 'text')
-          .addColumn('budget_soft_limit_pct', 'integer')
-          .addColumn('store_bodies', 'integer')
+        await limits(db.schema.createTable('teams').addColumn('id', 'text', (c) => c.primaryKey()).addColumn('name', 'text', (c) => c.notNull().unique()))
           .addColumn('metadata', 'text', (c) => c.notNull().defaultTo('{}'))
           .addColumn('created_at', 'text', (c) => c.notNull())
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute();
-        await db.schema
-          .createTable('virtual_keys')
-          .addColumn('id', 'text', (c) => c.primaryKey())
-          .addColumn('key_hash', 'text', (c) => c.notNull().unique())
-          .addColumn('key_prefix', 'text', (c) => c.notNull())
-          .addColumn('previous_key_hash', 'text')
-          .addColumn('previous_valid_until', 'text')
-          .addColumn('alias', 'text')
-          .addColumn('team_id', 'text', (c) => c.references('teams.id'))
-          .addColumn('models', 'text')
-          .addColumn('rpm', 'integer')
-          .addColumn('tpm', 'integer')
-          .addColumn('max_parallel', 'integer')
-          .addColumn('budget_max_usd', double)
-          .addColumn('budget_period', 'text')
-          .addColumn('budget_soft_limit_pct', 'integer')
-          .addColumn('store_bodies', 'integer')
+        await limits(
+          db.schema
+            .createTable('virtual_keys')
+            .addColumn('id', 'text', (c) => c.primaryKey())
+            .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+            .addColumn('key_prefix', 'text', (c) => c.notNull())
+            .addColumn('previous_key_hash', 'text')
+            .addColumn('previous_valid_until', 'text')
+            .addColumn('alias', 'text')
+            .addColumn('team_id', 'text', (c) => c.references('teams.id')),
+        )
           .addColumn('expires_at', 'text')
           .addColumn('metadata', 'text', (c) => c.notNull().defaultTo('{}'))
           .addColumn('status', 'text', (c) => c.notNull())

@@ -1,8 +1,7 @@
 // The tables of the governance database, as Kysely sees them. Times are ISO-8601 text (UTC) and JSON
 // values are text, so one schema serves SQLite and PostgreSQL alike.
-export interface TeamsTable {
-  id: string;
-  name: string;
+/** What keys and teams may do; JSON values as text. */
+export interface LimitColumns {
   models: string | null;
   rpm: number | null;
   tpm: number | null;
@@ -12,11 +11,16 @@ export interface TeamsTable {
   budget_soft_limit_pct: number | null;
   store_bodies: number | null;
   metadata: string;
+}
+
+export interface TeamsTable extends LimitColumns {
+  id: string;
+  name: string;
   created_at: string;
   updated_at: string;
 }
 
-export interface VirtualKeysTable {
+export interface VirtualKeysTable extends LimitColumns {
   id: string;
   key_hash: string;
   key_prefix: string;
@@ -24,16 +28,7 @@ export interface VirtualKeysTable {
   previous_valid_until: string | null;
   alias: string | null;
   team_id: string | null;
-  models: string | null;
-  rpm: number | null;
-  tpm: number | null;
-  max_parallel: number | null;
-  budget_max_usd: number | null;
-  budget_period: string | null;
-  budget_soft_limit_pct: number | null;
-  store_bodies: number | null;
   expires_at: string | null;
-  metadata: string;
   status: string;
   created_at: string;
   updated_at: string;

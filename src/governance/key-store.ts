@@ -20,6 +20,19 @@ export const digest = (secret: string): string => createHash('sha256').update(se
 const newId = (prefix: 'key' | 'team') => `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
 const now = () => new Date().toISOString();
 
+/** The limit columns of a key or team that sets none. */
+const NO_LIMITS = {
+  models: null,
+  rpm: null,
+  tpm: null,
+  max_parallel: null,
+  budget_max_usd: null,
+  budget_period: null,
+  budget_soft_limit_pct: null,
+  store_bodies: null,
+  metadata: '{}',
+};
+
 export interface ListQuery {
   team_id?: string;
   alias?: string;
@@ -47,15 +60,7 @@ export class KeyStore {
       previous_valid_until: null,
       alias: input.alias,
       team_id: input.team_id,
-      models: null,
-      rpm: null,
-      tpm: null,
-      max_parallel: null,
-      budget_max_usd: null,
-      budget_period: null,
-      budget_soft_limit_pct: null,
-      store_bodies: null,
-      metadata: '{}',
+      ...NO_LIMITS,
       ...limitColumns(input),
       expires_at: input.expires_at === null ? null : new Date(input.expires_at).toISOString(),
       status: 'active',
@@ -136,15 +141,7 @@ export class KeyStore {
     const row: TeamsTable = {
       id: newId('team'),
       name: input.name,
-      models: null,
-      rpm: null,
-      tpm: null,
-      max_parallel: null,
-      budget_max_usd: null,
-      budget_period: null,
-      budget_soft_limit_pct: null,
-      store_bodies: null,
-      metadata: '{}',
+      ...NO_LIMITS,
       ...limitColumns(input),
       created_at: at,
       updated_at: at,

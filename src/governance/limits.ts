@@ -25,37 +25,28 @@ const limitFields = {
     .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES, `metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`),
 };
 
-export const keyCreateSchema = z
-  .object({
-    alias: z.string().min(1).max(128).nullable().default(null),
-    team_id: z.string().min(1).nullable().default(null),
-    expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
-    models: limitFields.models.default(null),
-    rpm: limitFields.rpm.default(null),
-    tpm: limitFields.tpm.default(null),
-    max_parallel: limitFields.max_parallel.default(null),
-    budget: limitFields.budget.default(null),
-    store_bodies: limitFields.store_bodies.default(null),
-    metadata: limitFields.metadata.default({}),
-  })
-  .strict();
+/** What a new key or team has where the request says nothing. */
+const limitDefaults = { models: null, rpm: null, tpm: null, max_parallel: null, budget: null, store_bodies: null, metadata: {} };
 
-export const keyPatchSchema = keyCreateSchema.partial().strict();
+const keyFields = {
+  alias: z.string().min(1).max(128).nullable(),
+  team_id: z.string().min(1).nullable(),
+  expires_at: z.iso.datetime({ offset: true }).nullable(),
+  ...limitFields,
+};
+const teamFields = { name: z.string().min(1).max(128), ...limitFields };
 
+// PATCH takes only the fields it names (no defaults, which would reset the others).
+export const keyPatchSchema = z.object(keyFields).partial().strict();
+export const keyCreateSchema = keyPatchSchema.transform((input) => ({ alias: null, team_id: null, expires_at: null, ...limitDefaults, ...input }));
+
+export const teamPatchSchema = z.object(teamFields).partial().strict();
 export const teamCreateSchema = z
-  .object({
-    name: z.string().min(1).max(128),
-    models: limitFields.models.default(null),
-    rpm: limitFields.rpm.default(null),
-    tpm: limitFields.tpm.default(null),
-    max_parallel: limitFields.max_parallel.default(null),
-    budget: limitFields.budget.default(null),
-    store_bodies: limitFields.store_bodies.default(null),
-    metadata: limitFields.metadata.default({}),
-  })
-  .strict();
-
-export const teamPatchSchema = teamCreateSchema.partial().strict();
+  .object(teamFields)
+  .partial()
+  .required({ name: true })
+  .strict()
+  .transform((input) => ({ ...limitDefaults, ...input }));
 
 export const rotateSchema = z.object({ grace_seconds: z.number().int().min(0).max(7 * 24 * 3600).default(0) }).strict();
 

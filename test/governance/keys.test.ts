@@ -109,6 +109,15 @@ describe.each(['sqlite', 'postgres'] as DialectName[])('virtual keys on %s', (di
     expect((await admin('GET', `/v1/keys/${key.id}`)).body.status).toBe('expired');
   });
 
+  test('PATCH changes only the fields it names (regression: defaults once reset every other limit to null)', async () => {
+    const key = (await admin('POST', '/v1/keys', { alias: 'patchy', models: ['gpt-4o*'], rpm: 7, budget: { max_usd: 3, period: 'weekly', soft_limit_pct: null }, metadata: { a: 1 } })).body;
+    const patched = (await admin('PATCH', `/v1/keys/${key.id}`, { alias: 'renamed' })).body;
+    expect(patched).toMatchObject({ alias: 'renamed', models: ['gpt-4o*'], rpm: 7, budget: { max_usd: 3, period: 'weekly' }, metadata: { a: 1 } });
+    const team = (await admin('POST', '/v1/teams', { name: `patch-team-${dialect}`, rpm: 9, models: ['x'] })).body;
+    expect((await admin('PATCH', `/v1/teams/${team.id}`, { tpm: 100 })).body).toMatchObject({ rpm: 9, tpm: 100, models: ['x'], name: `patch-team-${dialect}` });
+    expect((await admin('POST', '/v1/teams', { rpm: 5 })).body.error.param).toBe('name');
+  });
+
   test('pagination with a cursor, and filters', async () => {
     for (let i = 0; i < 5; i++) await admin('POST', '/v1/keys', { alias: `page-${dialect}` });
     const first = await admin('GET', `/v1/keys?alias=page-${dialect}&limit=2`);

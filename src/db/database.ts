@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
-import pg from 'pg';
 import { migrations, type Dialect } from './migrations.js';
 import type { DatabaseTables } from './tables.js';
 
@@ -40,6 +39,8 @@ export async function openDatabase(settings: DatabaseSettings, dataDir: string):
   } else if (/^postgres(ql)?:/.test(url)) {
     const schema = settings.schema;
     if (schema !== null && !SCHEMA_NAME.test(schema)) throw new Error(`database.schema '${schema}' is not a plain identifier`);
+    // Loaded only for PostgreSQL: the embedded default never pays for the driver.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     if (schema) pool.on('connect', (client) => void client.query(`SET search_path TO "${schema}"`));
     const kysely = new Kysely<DatabaseTables>({ dialect: new PostgresDialect({ pool }) });

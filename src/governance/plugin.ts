@@ -100,10 +100,6 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
   app.decorate('ledger', ledger);
   ledger.start();
   const stopRetention = startRetention(db, () => runtime.config.request_logs.retention_days, runtime.logger.child({ component: 'ledger' }));
-  app.addHook('onSend', (request, _reply, payload, done) => {
-    bodies.sent(request, payload);
-    done(null, payload);
-  });
   app.requestDone.push((request, reply, status) => {
     if (!runtime.config.request_logs.enabled || !LEDGER_ROUTES.has(request.proxy.route ?? '')) return;
     ledger.push({ ...ledgerRow(request, reply, status), ...bodies.take(request) });

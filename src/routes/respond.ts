@@ -105,7 +105,7 @@ export function sendJsonResult(request: FastifyRequest, reply: FastifyReply, out
     .header('content-type', 'application/json; charset=utf-8')
     .header('x-proxy-provider', outcome.provider)
     .header('x-proxy-overhead-ms', overheadMs(request.proxy).toFixed(3));
-  if (!info.enabled) return reply.send(raw ?? JSON.stringify(result.data));
+  if (!info.enabled) return sendBody(request, reply, raw ?? JSON.stringify(result.data));
   const proxyInfo: Record<string, unknown> = {
     provider: outcome.provider,
     attempt_number: outcome.attempts,
@@ -115,8 +115,13 @@ export function sendJsonResult(request: FastifyRequest, reply: FastifyReply, out
   const condensed = request.proxy.extra.condensed;
   if (condensed !== undefined) proxyInfo.condensed = condensed;
   if (info.extra) Object.assign(proxyInfo, info.extra);
-  if (raw) return reply.send(spliceMember(raw, '_proxy_info', JSON.stringify(proxyInfo)));
-  return reply.send(JSON.stringify({ ...result.data, _proxy_info: proxyInfo }));
+  return sendBody(request, reply, raw ? spliceMember(raw, '_proxy_info', JSON.stringify(proxyInfo)) : JSON.stringify({ ...result.data, _proxy_info: proxyInfo }));
+}
+
+/** Sends a JSON answer, kept for the ledger when its body is to be stored (no onSend hook on every reply). */
+function sendBody(request: FastifyRequest, reply: FastifyReply, body: Buffer | string): FastifyReply {
+  if (request.proxy.onBody) request.proxy.onBody(body);
+  return reply.send(body);
 }
 
 /** Adds `"key": value` as the last member of the JSON object in `raw`, without re-serialising it. */

@@ -26,6 +26,8 @@ export interface RequestState {
   isAdmin: boolean;
   /** The virtual key (and its team) the request came with, when it was one. */
   principal: Principal | null;
+  /** Sees a JSON answer's bytes as they are sent, when set (the ledger storing bodies). */
+  onBody: ((body: Buffer | string) => void) | null;
   /** Streams: milliseconds from arrival to the first chunk sent (set when the request ends). */
   ttftMs: number | null;
   streamed: boolean;
@@ -50,7 +52,7 @@ declare module 'fastify' {
 }
 
 export function newRequestState(route: string | null = null, routeConfig?: FastifyContextConfig): RequestState {
-  return { startedAt: performance.now(), route, routeConfig, model: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, principal: null, ttftMs: null, streamed: false, extra: {}, logged: false, onChunk: null };
+  return { startedAt: performance.now(), route, routeConfig, model: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, principal: null, onBody: null, ttftMs: null, streamed: false, extra: {}, logged: false, onChunk: null };
 }
 
 /** Time the proxy itself spent on the request so far, excluding upstream time. */

@@ -33,6 +33,9 @@ export class BodyCapture {
   watch(request: FastifyRequest): void {
     const capture: Capture = { json: null, assembler: null, text: '' };
     this.captures.set(request, capture);
+    request.proxy.onBody = (body) => {
+      capture.json = typeof body === 'string' ? body : body.toString('utf8');
+    };
     if (request.proxy.onChunk || (request.body as { stream?: unknown } | undefined)?.stream === true) {
       const chat = request.proxy.route === '/v1/chat/completions';
       capture.assembler = chat ? new StreamAssembler('chat') : null;
@@ -43,14 +46,6 @@ export class BodyCapture {
         else if (capture.text.length < this.limit()) capture.text += chunk;
       };
     }
-  }
-
-  /** A JSON answer as it is sent (onSend). */
-  sent(request: FastifyRequest, payload: unknown): void {
-    const capture = this.captures.get(request);
-    if (!capture || capture.assembler) return;
-    if (typeof payload === 'string') capture.json = payload;
-    else if (Buffer.isBuffer(payload)) capture.json = payload.toString('utf8');
   }
 
   /** The stored forms of the request and its answer (null when not kept). */

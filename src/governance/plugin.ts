@@ -1,6 +1,7 @@
-// Governance: opens the database (migrating it), loads virtual keys and teams into the in-memory
-// index the auth hook consults, refuses models a key or its team may not use, serves the admin API,
-// and writes keys' last-used times in the background.
+// Governance: opens the database (migrating it), loads virtual keys and teams into the in-memory index
+// the auth hook consults and keeps it in step with other replicas, enforces a key's and its team's
+// models, rate limits and budgets before dispatch (settling them when the request ends), records
+// every model request in the spend ledger, and serves the admin, logs and spend APIs and their metrics.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import fp from 'fastify-plugin';

@@ -95,6 +95,12 @@ async function requestContextPlugin(app: FastifyInstance): Promise<void> {
     const options = request.routeOptions;
     request.proxy = newRequestState(options.url ?? null, options.config);
     reply.header('x-request-id', request.id);
+    // A client that leaves before its answer was sent gets no onResponse: end the request here
+    // (status 499, as nginx names it), so its log line, metrics, ledger row and budget settlement
+    // still happen. Streams (replies already hijacked) end in writeStream.
+    reply.raw.once('close', () => {
+      if (!request.proxy.logged && !reply.sent && !reply.raw.writableFinished) logRequest(request, reply, 499, true);
+    });
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {

@@ -194,3 +194,27 @@ describe('metrics', () => {
     }
   });
 });
+
+describe('a client that leaves before a JSON answer', () => {
+  test('its reservation is settled and its ledger row written (regression: onResponse never fired for it)', async () => {
+    const database = await testDatabase('sqlite');
+    const proxy = await startProxy(doc(database.config));
+    try {
+      const key = await admin(proxy, '/v1/keys', { budget: { max_usd: 1, period: 'total' }, max_parallel: 1 });
+      const counter = () => proxy.app.budgets.store.read({ key: `key:${key.id}:1970-01-01T00:00:00.000Z`, max: 1, ttlMs: 1 });
+      upstream.enqueue({ delayMs: 400 });
+      const controller = new AbortController();
+      const pending = fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', signal: controller.signal, headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json', 'x-request-id': 'left-early' }, body: JSON.stringify({ model: 'gpt-4o', max_tokens: 5, messages: [{ role: 'user', content: 'slow' }] }) }).catch(() => null);
+      await expect.poll(async () => (await counter())?.reserved ?? 0).toBeGreaterThan(0);
+      controller.abort();
+      await pending;
+      await expect.poll(async () => (await counter())!.reserved, { timeout: 5000 }).toBe(0);
+      // Its parallel slot is free again, and the ledger has its row.
+      expect((await chat(proxy, key.key)).status).toBe(200);
+      await expect.poll(async () => (await fetch(`${proxy.url}/v1/logs/left-early`, { headers: { authorization: `Bearer ${ADMIN}` } })).status, { timeout: 5000 }).toBe(200);
+    } finally {
+      await proxy.close();
+      await database.drop();
+    }
+  });
+});

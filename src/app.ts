@@ -15,6 +15,7 @@ import errorsPlugin from './server/errors.js';
 import ipAccessPlugin from './server/ip-access.js';
 import rateLimitPlugin from './server/rate-limit.js';
 import requestContextPlugin from './server/request-context.js';
+import consolePlugin from './console/plugin.js';
 import discoveryPlugin from './discovery/plugin.js';
 import governancePlugin from './governance/plugin.js';
 import observabilityPlugin from './observability/plugin.js';
@@ -87,6 +88,7 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
   await app.register(statusRoutes, { runtime });
   await app.register(metricsRoutes, { runtime });
   await app.register(adminRoutes, { runtime });
+  await app.register(consolePlugin, { runtime });
 
   // Background health checks run only in a listening server (first one interval after start).
   app.addHook('onListen', async () => {

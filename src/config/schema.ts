@@ -7,6 +7,7 @@ import { budgetsSchema, databaseSchema } from './governance-schema.js';
 import { requestLogsSchema } from './request-logs-schema.js';
 import { loadTestingSchema } from './load-testing-schema.js';
 import { responsesSchema } from './responses-schema.js';
+import { uiSchema } from './ui-schema.js';
 
 export const PROVIDER_TYPES = [
   'openai',
@@ -329,6 +330,7 @@ export const configSchema = z
     database: databaseSchema,
     request_logs: requestLogsSchema,
     budgets: budgetsSchema,
+    ui: uiSchema,
     chaos_engineering: z
       .object({
         enabled: z.boolean().default(false),

@@ -37,6 +37,7 @@ const RESTART_ONLY: ReadonlyArray<readonly [string, (c: Config) => unknown, (c: 
   ['alerting.rules_file', (c) => c.alerting.rules_file, (c, v) => (c.alerting.rules_file = v as string | null)],
   ['data_dir', (c) => c.data_dir, (c, v) => (c.data_dir = v as string)],
   ['database', (c) => c.database, (c, v) => (c.database = v as Config['database'])],
+  ['ui.enabled', (c) => c.ui.enabled, (c, v) => (c.ui.enabled = v as boolean)],
 ];
 
 /** What changed between two configurations, in words an operator reads. */

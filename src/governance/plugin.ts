@@ -153,7 +153,7 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
     },
   });
 
-  await app.register(governanceRoutes, { store, changed: reload });
+  await app.register(governanceRoutes, { store, budgets, changed: reload });
   await app.register(ledgerRoutes, { db });
 
   app.addHook('onClose', async () => {

@@ -3,9 +3,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors.js';
 import { validate } from '../routes/respond.js';
+import type { Budgets } from './budgets/budgets.js';
 import type { KeyStore } from './key-store.js';
 import { keyCreateSchema, keyPatchSchema, rotateSchema, teamCreateSchema, teamPatchSchema } from './limits.js';
-import { keyView, teamView } from './records.js';
+import { keyView, teamView, type KeyView, type TeamView } from './records.js';
 
 const ADMIN = { config: { auth: 'admin' as const } };
 const STATUSES = new Set(['active', 'revoked', 'expired']);
@@ -19,8 +20,13 @@ function page(request: FastifyRequest): { limit: number; cursor?: string } {
 
 const id = (request: FastifyRequest) => (request.params as { id: string }).id;
 
-export async function governanceRoutes(app: FastifyInstance, opts: { store: KeyStore; changed: () => Promise<void> }): Promise<void> {
-  const { store, changed } = opts;
+export async function governanceRoutes(app: FastifyInstance, opts: { store: KeyStore; budgets: Budgets; changed: () => Promise<void> }): Promise<void> {
+  const { store, budgets, changed } = opts;
+  /** Adds the budget's current period (spent, reserved, left); null when unreadable (its store is down). */
+  const withUsage = async <T extends KeyView | TeamView>(view: T) => ({
+    ...view,
+    budget_usage: await budgets.usage(view.object === 'team' ? 'team' : 'key', view.id, view.budget).catch(() => null),
+  });
 
   app.post('/v1/keys', ADMIN, async (request, reply) => {
     const { row, secret } = await store.createKey(validate(keyCreateSchema, request.body));
@@ -32,10 +38,10 @@ export async function governanceRoutes(app: FastifyInstance, opts: { store: KeyS
     const { team_id, alias, status } = request.query as Record<string, string | undefined>;
     if (status && !STATUSES.has(status)) throw new ProxyError('invalid_request', `status must be one of ${[...STATUSES].join(', ')}`, 'status');
     const { rows, next } = await store.listKeys({ team_id, alias, status, ...page(request) });
-    return { object: 'list', data: rows.map((row) => keyView(row)), next_cursor: next };
+    return { object: 'list', data: await Promise.all(rows.map((row) => withUsage(keyView(row)))), next_cursor: next };
   });
 
-  app.get('/v1/keys/:id', ADMIN, async (request) => keyView(await store.getKey(id(request))));
+  app.get('/v1/keys/:id', ADMIN, async (request) => withUsage(keyView(await store.getKey(id(request)))));
 
   app.patch('/v1/keys/:id', ADMIN, async (request) => {
     const row = await store.updateKey(id(request), validate(keyPatchSchema, request.body));
@@ -65,10 +71,10 @@ export async function governanceRoutes(app: FastifyInstance, opts: { store: KeyS
   app.get('/v1/teams', ADMIN, async (request) => {
     const { limit, cursor } = page(request);
     const { rows, next } = await store.listTeams(limit, cursor);
-    return { object: 'list', data: rows.map(teamView), next_cursor: next };
+    return { object: 'list', data: await Promise.all(rows.map((row) => withUsage(teamView(row)))), next_cursor: next };
   });
 
-  app.get('/v1/teams/:id', ADMIN, async (request) => teamView(await store.getTeam(id(request))));
+  app.get('/v1/teams/:id', ADMIN, async (request) => withUsage(teamView(await store.getTeam(id(request)))));
 
   app.patch('/v1/teams/:id', ADMIN, async (request) => {
     const row = await store.updateTeam(id(request), validate(teamPatchSchema, request.body));

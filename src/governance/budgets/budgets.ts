@@ -27,6 +27,22 @@ interface Scope {
   entry: BudgetEntry;
 }
 
+export interface BudgetUsage {
+  period: Budget['period'];
+  period_start: string;
+  resets_at: string | null;
+  max_usd: number;
+  spent_usd: number;
+  reserved_usd: number;
+  remaining_usd: number;
+}
+
+function scopeOf(kind: 'key' | 'team', id: string, label: string, budget: Budget, now: Date): Scope {
+  const period = currentPeriod(budget.period, now);
+  const ttlMs = period.resetsAt ? Date.parse(period.resetsAt) - now.getTime() + DAY : 400 * DAY;
+  return { kind, id, label, budget, period, entry: { key: `${kind}:${id}:${period.start}`, max: budget.max_usd, ttlMs } };
+}
+
 export class Budgets {
   readonly store: BudgetStore;
   private readonly held = new WeakMap<FastifyRequest, { entries: BudgetEntry[]; amount: number }>();
@@ -45,10 +61,7 @@ export class Budgets {
   scopes(principal: Principal, now = new Date()): Scope[] {
     const out: Scope[] = [];
     const add = (kind: 'key' | 'team', id: string, label: string, budget: Budget | null) => {
-      if (!budget) return;
-      const period = currentPeriod(budget.period, now);
-      const ttlMs = period.resetsAt ? Date.parse(period.resetsAt) - now.getTime() + DAY : 400 * DAY;
-      out.push({ kind, id, label, budget, period, entry: { key: `${kind}:${id}:${period.start}`, max: budget.max_usd, ttlMs } });
+      if (budget) out.push(scopeOf(kind, id, label, budget, now));
     };
     add('key', principal.key.id, principal.key.alias ? `key '${principal.key.alias}'` : `key ${principal.key.id}`, principal.key.budget);
     if (principal.team) add('team', principal.team.id, `team '${principal.team.name}'`, principal.team.budget);
@@ -125,6 +138,28 @@ export class Budgets {
       }
     }
     return out;
+  }
+
+  /** A key's or team's budget in its current period (the admin API's `budget_usage`); null without a budget. */
+  async usage(kind: 'key' | 'team', id: string, budget: Budget | null): Promise<BudgetUsage | null> {
+    if (!budget) return null;
+    const scope = scopeOf(kind, id, `${kind} ${id}`, budget, new Date());
+    let counter = await this.store.read(scope.entry);
+    if (!counter) {
+      await this.rebuild(scope);
+      counter = await this.store.read(scope.entry);
+    }
+    const spent = counter?.spent ?? 0;
+    const reserved = counter?.reserved ?? 0;
+    return {
+      period: budget.period,
+      period_start: scope.period.start,
+      resets_at: scope.period.resetsAt,
+      max_usd: budget.max_usd,
+      spent_usd: Math.round(spent * 1e8) / 1e8,
+      reserved_usd: Math.round(reserved * 1e8) / 1e8,
+      remaining_usd: Math.round(Math.max(0, budget.max_usd - spent - reserved) * 1e8) / 1e8,
+    };
   }
 
   /** Rebuilds every missing counter of these principals from the ledger (at start). */

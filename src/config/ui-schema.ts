@@ -1,0 +1,9 @@
+// `ui`: the operator console served at /ui (and the in-memory traffic series it charts).
+import { z } from 'zod';
+
+export const uiSchema = z
+  .object({
+    /** Serve the console at /ui/ and its series endpoint, /v1/console/timeseries. */
+    enabled: z.boolean().default(true),
+  })
+  .prefault({});

@@ -1,0 +1,129 @@
+// Providers: each one's status and why, its circuit breaker, last health check, error rate, latency and
+// models; run a health check, refresh the model list and set the model selection.
+import { api, useApi } from '../lib/api.js';
+import { Badge, Card, ErrorBox, Field, Loaded, Loading, PageHeader } from '../lib/components.js';
+import { ago, ms, num, pct } from '../lib/format.js';
+import { html, useState } from '../lib/html.js';
+
+export function ProvidersPage() {
+  const providers = useApi('providers', { refreshMs: 10_000 });
+  const [checking, setChecking] = useState(false);
+  const [result, setResult] = useState(null);
+  const checkAll = async () => {
+    setChecking(true);
+    try {
+      setResult(await api('check', { method: 'POST', body: {} }));
+      providers.reload();
+    } catch (error) {
+      setResult({ error });
+    } finally {
+      setChecking(false);
+    }
+  };
+  return html`
+    <${PageHeader} title="Providers">
+      <button type="button" onClick=${checkAll} disabled=${checking}>${checking ? 'Checking…' : 'Check all now'}</button>
+    <//>
+    ${result?.error && html`<${ErrorBox} error=${result.error} />`}
+    ${result?.results && html`<p class="notice" role="status">Checked ${result.results.length} provider(s): ${result.results.filter((r) => r.ok).length} answered. Gateway ${result.status}, health score ${result.health_score}.</p>`}
+    <${Loaded} state=${providers} empty=${(d) => d.providers.length === 0} emptyText="No providers are configured.">
+      ${(d) => d.providers.map((p) => html`<${Provider} provider=${p} onChanged=${providers.reload} key=${p.name} />`)}
+    <//>`;
+}
+
+function Provider({ provider: p, onChanged }) {
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [check, setCheck] = useState(null);
+  const passive = p.health?.passive;
+  const breaker = p.circuit_breaker;
+  const runCheck = async () => {
+    setBusy(true);
+    try {
+      const out = await api('check', { method: 'POST', body: { provider: p.name } });
+      setCheck(out.results[0]);
+      onChanged();
+    } catch (error) {
+      setCheck({ error });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<${Card} title=${p.name} className="provider">
+    <div class="provider-head">
+      <${Badge} value=${p.enabled ? p.status : 'disabled'} />
+      <span class="muted">${p.type} · ${p.source} · priority ${p.priority} · weight ${p.weight}</span>
+      <span class="actions">
+        <button type="button" class="secondary" onClick=${runCheck} disabled=${busy || !p.enabled}>${busy ? 'Checking…' : 'Run health check'}</button>
+        <button type="button" class="secondary" aria-expanded=${open} onClick=${() => setOpen(!open)}>${open ? 'Hide models' : 'Models'}</button>
+      </span>
+    </div>
+    ${(p.health?.reason || p.disabled_reason) && html`<p class="reason">${p.disabled_reason ?? p.health.reason}</p>`}
+    <dl class="facts">
+      <div><dt>Circuit breaker</dt><dd><${Badge} value=${breaker?.state} /> ${breaker?.failures ? `${breaker.failures} failures` : ''}${breaker?.last_failure ? html` · <span>${breaker.last_failure}</span>` : ''}</dd></div>
+      <div><dt>Last check</dt><dd>${p.health?.last_check ? ago(p.health.last_check) : 'not yet'}${p.health?.consecutive_failures ? ` · ${p.health.consecutive_failures} failed in a row` : ''}</dd></div>
+      <div><dt>Error rate (${passive ? `${passive.window_s / 60} min` : '—'})</dt><dd>${passive ? `${pct(passive.error_rate)} of ${num(passive.requests)}` : '—'}</dd></div>
+      <div><dt>Average latency</dt><dd>${ms(passive?.avg_latency_ms ?? null)}</dd></div>
+      <div><dt>Models (configured)</dt><dd>${p.models.join(', ')}</dd></div>
+    </dl>
+    ${check && (check.error ? html`<${ErrorBox} error=${check.error} />` : html`<p class="notice" role="status">Health check: ${check.ok ? 'answered' : 'failed'} in ${ms(check.latency_ms)} → ${check.status}${check.error ? ` (${check.error})` : ''}</p>`)}
+    ${open && html`<${Models} name=${p.name} />`}
+  <//>`;
+}
+
+function Models({ name }) {
+  const models = useApi(`v1/providers/${encodeURIComponent(name)}/models`);
+  const [choice, setChoice] = useState('');
+  const [error, setError] = useState(null);
+  const [message, setMessage] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const act = async (work) => {
+    setBusy(true);
+    setError(null);
+    setMessage(null);
+    try {
+      setMessage(await work());
+      models.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const refresh = () => act(async () => {
+    const out = await api(`v1/providers/${encodeURIComponent(name)}/models/refresh`, { method: 'POST' });
+    return `Model list refreshed: ${out.total ?? out.data?.length ?? 0} models.`;
+  });
+  const select = (event) => {
+    event.preventDefault();
+    act(async () => {
+      const out = await api(`v1/providers/${encodeURIComponent(name)}/model_selection`, { method: 'PUT', body: { selected_model: choice } });
+      return `Selected model is now ${out.selected_model}.`;
+    });
+  };
+  if (!models.data) return models.error ? html`<${ErrorBox} error=${models.error} retry=${models.reload} />` : html`<${Loading} label="Loading models…" />`;
+  const d = models.data;
+  const selected = d.selected_model ?? null;
+  return html`<div class="models">
+    <div class="models-head">
+      <span>${d.total} models${d.cached ? ' (cached)' : ''} · refreshed ${ago(d.last_refresh)}${selected ? html` · selected: <strong>${selected}</strong>` : ''}</span>
+      <button type="button" class="secondary" onClick=${refresh} disabled=${busy}>Refresh models</button>
+    </div>
+    ${d.live_error && html`<p class="reason">Live list unavailable: ${d.live_error}</p>`}
+    <form class="inline-form" onSubmit=${select}>
+      <${Field} label="Model selection" error=${error?.param === 'selected_model' ? error.message : null}>
+        <select value=${choice} onChange=${(e) => setChoice(e.currentTarget.value)} required>
+          <option value="">Choose a model…</option>
+          ${d.data.map((m) => html`<option value=${m.id}>${m.id}</option>`)}
+        </select>
+      <//>
+      <button type="submit" disabled=${busy || !choice}>Set selected model</button>
+    </form>
+    ${error && error.param !== 'selected_model' && html`<${ErrorBox} error=${error} />`}
+    ${message && html`<p class="notice" role="status">${message}</p>`}
+    <table class="compact">
+      <thead><tr><th>Model</th><th>Owned by</th><th>Context</th><th>Capabilities</th></tr></thead>
+      <tbody>${d.data.map((m) => html`<tr class=${m.selected ? 'selected' : ''}><td>${m.id}${m.selected ? html` <${Badge} value="selected" tone="ok" />` : ''}</td><td>${m.owned_by ?? '—'}</td><td>${num(m.context_window)}</td><td>${(m.capabilities ?? []).join(', ') || '—'}</td></tr>`)}</tbody>
+    </table>
+  </div>`;
+}

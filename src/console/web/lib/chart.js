@@ -45,7 +45,8 @@ export function TimeChart({ title, columns, series, format = (v) => String(v), h
   useEffect(() => {
     plot.current?.setData(columns);
   }, [columns]);
-  return html`<figure class="chart">
+  const total = (columns[1] ?? []).reduce((sum, v) => sum + (v ?? 0), 0);
+  return html`<figure class="chart" data-total=${total}>
     <figcaption>${title}</figcaption>
     <div class="chart-box" ref=${box} role="img" aria-label=${`${title}: ${describe(columns, series, format)}`}></div>
   </figure>`;

@@ -91,6 +91,10 @@ async function consoleFiles(app: FastifyInstance, opts: { assets: ConsoleAssets 
     immutable: true,
     allowedPath: (path) => !path.endsWith('index.html'),
   });
+  // Anything else under /ui/ (a file of an older release included) is a plain 404, keyless.
+  app.get('/ui/*', () => {
+    throw new ProxyError('not_found', 'No such console file');
+  });
   app.get(`/ui/${assets.base}vendor/:file`, (request, reply: FastifyReply) => {
     const path = assets.vendor.get((request.params as { file: string }).file);
     if (!path) throw new ProxyError('not_found', 'No such console file');

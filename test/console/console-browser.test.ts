@@ -3,6 +3,8 @@
 // openai SDK, alerts and rules, config reload, CSV download, and prompts with HTML shown as text.
 // A screenshot of each page goes to test-output/console/.
 import { readFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -273,5 +275,49 @@ describe('operator console', () => {
   it('ran no script it did not serve and broke no CSP rule', async () => {
     expect(await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])).toEqual([]);
     expect(problems).toEqual([]);
+  });
+});
+
+describe('operator console behind a reverse proxy at /gateway/', () => {
+  let gateway: Server;
+  let seen: string[];
+
+  beforeAll(async () => {
+    seen = [];
+    const target = new URL(proxy.url);
+    // Serves only /gateway/…, forwarded without the prefix: every URL the console uses must be relative.
+    gateway = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      if (!req.url?.startsWith('/gateway/')) {
+        res.writeHead(404).end('outside the prefix');
+        return;
+      }
+      const upstreamReq = request({ host: target.hostname, port: target.port, method: req.method, path: req.url.slice('/gateway'.length), headers: req.headers }, (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      });
+      req.pipe(upstreamReq);
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    gateway.closeAllConnections();
+    await new Promise((resolve) => gateway.close(resolve));
+  });
+
+  it('signs in and shows the overview with every request under the prefix', async () => {
+    const port = (gateway.address() as AddressInfo).port;
+    const prefixed = await browser.newPage();
+    await prefixed.goto(`http://127.0.0.1:${port}/gateway/ui`);
+    await prefixed.getByLabel('Admin key').fill(ADMIN);
+    await prefixed.getByRole('button', { name: 'Sign in' }).click();
+    await prefixed.locator('[data-testid=charts]').waitFor();
+    await prefixed.getByRole('link', { name: 'Logs' }).click();
+    await prefixed.locator('table.logs tbody tr').first().waitFor();
+    expect(prefixed.url()).toBe(`http://127.0.0.1:${port}/gateway/ui/#/logs`);
+    expect(seen.filter((url) => !url.startsWith('/gateway/'))).toEqual([]);
+    expect(seen).toContain('/gateway/v1/console/timeseries?window=15m');
+    await prefixed.close();
   });
 });

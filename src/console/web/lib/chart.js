@@ -2,6 +2,11 @@
 // follows its container's width and keeps its instance across data refreshes.
 import { html, useEffect, useRef } from './html.js';
 
+/** Draw points where a series has few values (a lone value has no line to show it). */
+function sparse(u, seriesIdx) {
+  return u.data[seriesIdx].filter((v) => v !== null && v !== undefined).length < 40;
+}
+
 export const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2'];
 
 /**
@@ -29,7 +34,7 @@ export function TimeChart({ title, columns, series, format = (v) => String(v), h
           { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: (_u, values) => 16 + 7 * Math.max(3, ...(values ?? []).map((v) => String(v).length)), values: (_u, ticks) => ticks.map((t) => format(t)) },
         ],
         // Points appear by themselves where the data is sparse; gaps (no requests) are bridged.
-        series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: s.color ?? COLORS[i % COLORS.length], width: 2, spanGaps: true, points: { size: 5 }, value }))],
+        series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: s.color ?? COLORS[i % COLORS.length], width: 2, spanGaps: true, points: { size: 6, show: sparse }, value }))],
       },
       columns,
       el,

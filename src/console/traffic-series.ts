@@ -130,7 +130,8 @@ class Ring {
 export class TrafficSeries {
   private readonly fine = new Ring(10_000, 360);
   private readonly coarse = new Ring(60_000, 1440);
-  readonly since = Date.now();
+  /** Series start here: before it there was no process to count anything. */
+  constructor(readonly since = Date.now()) {}
 
   record(sample: TrafficSample, now = Date.now()): void {
     this.fine.add(now, sample);
@@ -150,7 +151,7 @@ export class TrafficSeries {
     const ring = stepMs >= this.coarse.stepMs && windowMs > this.fine.spanMs ? this.coarse : this.fine;
     const step = Math.max(ring.stepMs, Math.round(stepMs / ring.stepMs) * ring.stepMs);
     const end = Math.floor(now / step) * step;
-    const first = end - Math.ceil(windowMs / step - 1) * step;
+    const first = Math.max(end - Math.ceil(windowMs / step - 1) * step, Math.floor(this.since / step) * step);
     const columns: SeriesColumns = { t: [], requests: [], requests_per_s: [], error_pct: [], p50_ms: [], p95_ms: [], avg_ms: [], tokens_per_s: [], cost_per_hour: [] };
     const all = emptyBucket();
     for (let start = first; start <= end; start += step) {

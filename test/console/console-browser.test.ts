@@ -89,8 +89,9 @@ describe('operator console', () => {
     expect(page.url()).not.toContain(CLIENT);
 
     await page.getByRole('button', { name: 'Sign in with another key' }).click();
-    await page.getByLabel('Admin key').fill(ADMIN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // From the keyboard: the field has focus, Enter submits.
+    await page.keyboard.type(ADMIN);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     // Held for this tab only, never in a cookie or the URL.
     expect(await page.evaluate(() => sessionStorage.getItem('llm-proxy.admin-key'))).toBe(ADMIN);
@@ -164,6 +165,10 @@ describe('operator console', () => {
 
     await go('keys');
     const row = page.locator('tr', { hasText: 'console-app' });
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('dialog').getByLabel('Requests per minute').fill('120');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save changes' }).click();
+    await row.getByText('120 rpm').waitFor();
     await expect.poll(async () => Number((await row.getByTestId('key-spend').textContent())!.replace('$', ''))).toBeGreaterThan(0);
     await row.getByRole('meter').waitFor();
     expect(await row.locator('.budget-label').textContent()).toMatch(/^\$0\.0\d+ of \$20\.00 \(daily\)$/);
@@ -258,6 +263,12 @@ describe('operator console', () => {
     expect(await page.locator('pre.body img, main img').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     await shot('xss-as-text');
+  });
+
+  it('shows an error state for what cannot be loaded', async () => {
+    await go('logs/no-such-request');
+    await page.getByRole('alert').getByText("No request 'no-such-request' in the ledger").waitFor();
+    await page.getByRole('button', { name: 'Try again' }).waitFor();
   });
 
   it('is readable in a narrow window', async () => {

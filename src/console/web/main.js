@@ -2,7 +2,7 @@
 // health, sign-out), the navigation and hash routing (#/keys, #/logs/<id>), so any path prefix works.
 import { api, onAuthProblem, session } from './lib/api.js';
 import { Badge, ErrorBox, Field, Loading } from './lib/components.js';
-import { html, render, useEffect, useState } from './lib/html.js';
+import { html, render, useEffect, useRef, useState } from './lib/html.js';
 import { AlertsPage } from './pages/alerts.js';
 import { ConfigPage } from './pages/config.js';
 import { KeysPage } from './pages/keys.js';
@@ -30,6 +30,9 @@ function SignIn({ onSignedIn, problem }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState(problem);
   const [busy, setBusy] = useState(false);
+  const input = useRef(null);
+  // The field has focus whenever this form appears (autofocus works only on a page's first load).
+  useEffect(() => input.current?.focus(), []);
   const submit = async (event) => {
     event.preventDefault();
     if (!key.trim()) return setError('Enter an admin key.');
@@ -52,7 +55,7 @@ function SignIn({ onSignedIn, problem }) {
       <h1>llm-proxy console</h1>
       <p>Sign in with an admin key. It is kept in this tab only and sent as a Bearer header.</p>
       <${Field} label="Admin key" error=${error}>
-        <input type="password" name="admin-key" value=${key} onInput=${(e) => setKey(e.currentTarget.value)} autofocus spellcheck="false" />
+        <input ref=${input} type="password" name="admin-key" value=${key} onInput=${(e) => setKey(e.currentTarget.value)} spellcheck="false" />
       <//>
       <button type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
     </form>

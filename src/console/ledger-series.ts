@@ -37,7 +37,8 @@ export async function ledgerSeries(db: Db, windowMs: number, now = Date.now()): 
     .execute()) as HourRow[];
   const byHour = new Map(rows.map((r) => [r.hour, r]));
   const columns: SeriesColumns = { t: [], requests: [], requests_per_s: [], error_pct: [], p50_ms: [], p95_ms: [], avg_ms: [], tokens_per_s: [], cost_per_hour: [] };
-  const totals: SeriesTotals = { requests: 0, errors: 0, client_errors: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, p50_ms: null, p95_ms: null };
+  const totals: SeriesTotals = { requests: 0, errors: 0, client_errors: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, p50_ms: null, p95_ms: null, avg_ms: null };
+  let latencySum = 0;
   for (let start = first; start <= end; start += HOUR) {
     const row = byHour.get(new Date(start).toISOString().slice(0, 13));
     const n = Number(row?.requests ?? 0);
@@ -60,7 +61,9 @@ export async function ledgerSeries(db: Db, windowMs: number, now = Date.now()): 
     totals.input_tokens += Number(row?.input_tokens ?? 0);
     totals.output_tokens += Number(row?.output_tokens ?? 0);
     totals.cost_usd += cost;
+    latencySum += Number(row?.latency_ms ?? 0);
   }
+  totals.avg_ms = totals.requests ? Math.round((latencySum / totals.requests) * 100) / 100 : null;
   totals.cost_usd = Math.round(totals.cost_usd * 1e8) / 1e8;
   return { columns, totals };
 }

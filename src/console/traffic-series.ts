@@ -51,6 +51,7 @@ export interface SeriesTotals {
   cost_usd: number;
   p50_ms: number | null;
   p95_ms: number | null;
+  avg_ms: number | null;
 }
 
 function emptyBucket(): Bucket {
@@ -182,6 +183,7 @@ export class TrafficSeries {
       cost_usd: round(all.costUsd, 8),
       p50_ms: quantile(all.latency, 0.5),
       p95_ms: quantile(all.latency, 0.95),
+      avg_ms: all.requests ? round(all.latencySumMs / all.requests, 2) : null,
     };
     return { columns, totals };
   }

@@ -149,6 +149,7 @@ describe('traffic series', () => {
     expect(week.body.columns.t.length).toBe(168);
     expect(week.body.totals.requests).toBeGreaterThanOrEqual(5);
     expect(week.body.columns.p50_ms.every((v: unknown) => v === null)).toBe(true);
+    expect(week.body.totals.avg_ms).toBeGreaterThan(0);
     const bad = await series('2y');
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'invalid_request', param: 'window' });

@@ -82,9 +82,12 @@ describe('the runtime stage, reproduced without Docker', () => {
     mkdirSync(deps);
     for (const c of copies(all[1])) for (const source of c.sources) cpSync(repoPath(source), path.join(deps, path.basename(source)));
     execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: deps, env: { ...process.env, npm_config_cache: path.join(root, 'npm-cache') }, stdio: 'ignore' });
-    // build stage: its `npm run build` (tsc -p tsconfig.build.json) into a folder of its own.
+    // build stage: its `npm run build` (tsc -p tsconfig.build.json, then the console's browser files
+    // copied beside their module) into a folder of its own.
     const built = path.join(root, 'build-dist');
     execFileSync(process.execPath, [repoPath('node_modules/typescript/bin/tsc'), '-p', repoPath('tsconfig.build.json'), '--outDir', built], { stdio: 'ignore' });
+    expect(JSON.parse(readFileSync(repoPath('package.json'), 'utf8')).scripts.build).toContain("cpSync('src/console/web', 'dist/console/web'");
+    cpSync(repoPath('src/console/web'), path.join(built, 'console', 'web'), { recursive: true });
     // runtime stage: exactly its COPYs.
     mkdirSync(app);
     for (const c of copies(runtime)) {
@@ -152,6 +155,14 @@ describe('the runtime stage, reproduced without Docker', () => {
     });
     expect(res.status).toBe(200);
     expect(spawnSync('ps', ['-o', 'uid=', '-p', String(proxy.pid)], { encoding: 'utf8' }).stdout.trim()).toBe(String(UID));
+  });
+
+  test('serves the operator console from dist/ and the production dependencies', async () => {
+    const index = await fetch(`${base}/ui/`);
+    expect(index.status).toBe(200);
+    const assets = [...(await index.text()).matchAll(/(?:href|src)="(assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.some((a) => a.endsWith('/vendor/uPlot.iife.min.js'))).toBe(true);
+    for (const asset of assets) expect((await fetch(`${base}/ui/${asset}`)).status, asset).toBe(200);
   });
 
   test('writes its state only under the state folder', async () => {

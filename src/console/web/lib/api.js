@@ -66,14 +66,14 @@ export async function api(path, { method = 'GET', body, query, key = session.key
 }
 
 /**
- * Loads `path` (again whenever `deps` change, and every `refreshMs` while the tab is visible).
+ * Loads `path` (again whenever it or `query` change, and every `refreshMs` while the tab is visible).
  * Returns { data, error, loading, reload }; data stays while a refresh runs or fails.
  */
-export function useApi(path, { query, refreshMs = 0, deps = [], enabled = true } = {}) {
-  const [state, setState] = useState({ data: null, error: null, loading: enabled });
+export function useApi(path, { query, refreshMs = 0 } = {}) {
+  const [state, setState] = useState({ data: null, error: null, loading: true });
   const generation = useRef(0);
+  const queryKey = JSON.stringify(query ?? {});
   const load = useCallback(async () => {
-    if (!enabled) return;
     const mine = ++generation.current;
     setState((s) => ({ ...s, loading: true }));
     try {
@@ -82,9 +82,9 @@ export function useApi(path, { query, refreshMs = 0, deps = [], enabled = true }
     } catch (error) {
       if (mine === generation.current) setState((s) => ({ data: s.data, error, loading: false }));
     }
-  }, [path, JSON.stringify(query ?? {}), enabled, ...deps]);
+  }, [path, queryKey]);
   useEffect(() => {
-    setState({ data: null, error: null, loading: enabled });
+    setState({ data: null, error: null, loading: true });
     load();
   }, [load]);
   useEffect(() => {

@@ -59,7 +59,7 @@ function Summary({ health, series }) {
     ${h ? html`<${Stat} label="Status" value=${html`<${Badge} value=${h.status} />`} hint=${`health score ${h.health_score} · ${h.providers.healthy}/${h.providers.enabled} providers healthy`} tone=${h.status === 'healthy' ? 'ok' : h.status === 'degraded' ? 'warn' : 'bad'} />` : health.error ? html`<${ErrorBox} error=${health.error} />` : html`<${Loading} />`}
     <${Stat} label="Requests/s" value=${t ? num(t.requests / seconds, 2) : '…'} hint=${t ? `${num(t.requests)} requests` : ''} />
     <${Stat} label="Errors" value=${t ? pct(errorPct) : '…'} hint=${t ? `${num(t.errors)} 5xx · ${num(t.client_errors)} 4xx` : ''} tone=${errorPct > 5 ? 'bad' : errorPct > 1 ? 'warn' : undefined} />
-    <${Stat} label="Latency p50 / p95" value=${t ? (s.source === 'memory' ? `${ms(t.p50_ms)} / ${ms(t.p95_ms)}` : 'see chart') : '…'} />
+    ${s?.source === 'ledger' ? html`<${Stat} label="Latency (average)" value=${ms(t.avg_ms)} hint="the ledger keeps no percentiles" />` : html`<${Stat} label="Latency p50 / p95" value=${t ? `${ms(t.p50_ms)} / ${ms(t.p95_ms)}` : '…'} hint=${t ? `average ${ms(t.avg_ms)}` : ''} />`}
     <${Stat} label="Tokens/s" value=${t ? num((t.input_tokens + t.output_tokens) / seconds, 1) : '…'} hint=${t ? `${num(t.input_tokens)} in · ${num(t.output_tokens)} out` : ''} />
     <${Stat} label="Cost per hour" value=${t ? usd((t.cost_usd * 3600) / seconds) : '…'} hint=${t ? `${usd(t.cost_usd)} in this window` : ''} />
   </div>`;

@@ -119,7 +119,9 @@ describe('operator console', () => {
     await card.getByText('healthy').first().waitFor();
     await card.getByRole('button', { name: 'Run health check' }).click();
     await card.getByText(/Health check: answered/).waitFor();
+    await card.locator('dd', { hasText: /passed .* ago/ }).waitFor();
     await card.getByRole('button', { name: 'Models' }).click();
+    await card.getByRole('heading', { name: 'Recent errors' }).waitFor();
     await card.getByRole('button', { name: 'Refresh models' }).click();
     await card.getByText(/Model list refreshed/).waitFor();
     await card.getByLabel('Model selection').selectOption('gpt-4o-mini');
@@ -158,7 +160,7 @@ describe('operator console', () => {
     await expect.poll(() => rows.first().textContent()).toContain('console-app');
     await shot('logs');
     await rows.first().getByRole('link').click();
-    await page.getByRole('heading', { name: 'Request' }).waitFor();
+    await page.getByRole('heading', { name: 'Request', exact: true }).waitFor();
     await page.locator('pre.body').first().getByText(/from the console key/).waitFor();
     await shot('log-detail');
 
@@ -224,6 +226,10 @@ describe('operator console', () => {
     await dialog.getByRole('button', { name: 'Create rule' }).click();
     const rule = page.locator('tr[data-rule="slow-provider"]');
     await rule.waitFor();
+    await rule.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('dialog').getByLabel('Threshold').fill('3000');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save rule' }).click();
+    await rule.getByText('providers.mock.avg_response_time_ms > 3000').waitFor();
     await shot('alerts');
     await rule.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete rule' }).click();
@@ -264,6 +270,22 @@ describe('operator console', () => {
     await shot('xss-as-text');
   });
 
+  it('pages through the logs on the server', async () => {
+    const sent = await Promise.all(Array.from({ length: 55 }, (_, i) => chat(CLIENT, `page filler ${i}`)));
+    expect(sent).toHaveLength(55);
+    await flushed();
+    await go('logs');
+    const rows = page.locator('table.logs tbody tr');
+    await expect.poll(() => rows.count()).toBe(50);
+    const newest = await rows.first().textContent();
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await page.getByText('Page 2').waitFor();
+    await expect.poll(async () => (await rows.count()) > 0 && (await rows.first().textContent()) !== newest).toBe(true);
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await page.getByText('Page 1').waitFor();
+    await expect.poll(() => rows.first().textContent()).toBe(newest);
+  });
+
   it('shows an error state for what cannot be loaded', async () => {
     await go('logs/no-such-request');
     await page.getByRole('alert').getByText("No request 'no-such-request' in the ledger").waitFor();
@@ -280,6 +302,14 @@ describe('operator console', () => {
     await go('keys');
     await shot('keys-narrow');
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('signs out, forgetting the key', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin key').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('llm-proxy.admin-key'))).toBeNull();
+    await page.reload();
+    await page.getByLabel('Admin key').waitFor();
   });
 
   it('ran no script it did not serve and broke no CSP rule', async () => {

@@ -61,14 +61,33 @@ function Provider({ provider: p, onChanged }) {
     ${(p.health?.reason || p.disabled_reason) && html`<p class="reason">${p.disabled_reason ?? p.health.reason}</p>`}
     <dl class="facts">
       <div><dt>Circuit breaker</dt><dd><${Badge} value=${breaker?.state} /> ${breaker?.failures ? `${breaker.failures} failures` : ''}${breaker?.last_failure ? html` · <span>${breaker.last_failure}</span>` : ''}</dd></div>
-      <div><dt>Last check</dt><dd>${p.health?.last_check ? ago(p.health.last_check) : 'not yet'}${p.health?.consecutive_failures ? ` · ${p.health.consecutive_failures} failed in a row` : ''}</dd></div>
+      <div><dt>Last check</dt><dd><${LastCheck} check=${p.health?.last_check} />${p.health?.consecutive_failures ? ` · ${p.health.consecutive_failures} failed in a row` : ''}</dd></div>
       <div><dt>Error rate (${passive ? `${passive.window_s / 60} min` : '—'})</dt><dd>${passive ? `${pct(passive.error_rate)} of ${num(passive.requests)}` : '—'}</dd></div>
       <div><dt>Average latency</dt><dd>${ms(passive?.avg_latency_ms ?? null)}</dd></div>
       <div><dt>Models (configured)</dt><dd>${p.models.join(', ')}</dd></div>
     </dl>
     ${check && (check.error ? html`<${ErrorBox} error=${check.error} />` : html`<p class="notice" role="status">Health check: ${check.ok ? 'answered' : 'failed'} in ${ms(check.latency_ms)} → ${check.status}${check.error ? ` (${check.error})` : ''}</p>`)}
-    ${open && html`<${Models} name=${p.name} />`}
+    ${open && html`<${RecentErrors} name=${p.name} /><${Models} name=${p.name} />`}
   <//>`;
+}
+
+function LastCheck({ check }) {
+  if (!check) return 'not yet';
+  return html`<${Badge} value=${check.ok ? 'passed' : 'failed'} tone=${check.ok ? 'ok' : 'bad'} /> ${ago(check.checked_at)}, ${ms(check.latency_ms)}${check.error ? html` · <span>${check.error}</span>` : ''}`;
+}
+
+/** The provider's last errors, from health checks and from requests. */
+function RecentErrors({ name }) {
+  const status = useApi(`status/${encodeURIComponent(name)}`);
+  if (!status.data) return status.error ? html`<${ErrorBox} error=${status.error} retry=${status.reload} />` : null;
+  const errors = status.data.recent_errors ?? [];
+  return html`<div class="models">
+    <h3>Recent errors</h3>
+    ${errors.length === 0 ? html`<p class="muted">None recorded.</p>` : html`<table class="compact">
+      <thead><tr><th>When</th><th>From</th><th>Status</th><th>Error</th></tr></thead>
+      <tbody>${errors.slice(-10).reverse().map((e) => html`<tr><td>${ago(e.at)}</td><td>${e.source}</td><td>${e.status ?? e.kind ?? '—'}</td><td>${e.message}</td></tr>`)}</tbody>
+    </table>`}
+  </div>`;
 }
 
 function Models({ name }) {

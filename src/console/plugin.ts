@@ -2,7 +2,7 @@
 // comes from the admin API with the operator's key) and the one endpoint only it needs, recent traffic as
 // time series (/v1/console/timeseries: memory for the last day, the ledger for the last week).
 // `ui.enabled: false` leaves both out.
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -98,7 +98,7 @@ async function consoleFiles(app: FastifyInstance, opts: { assets: ConsoleAssets 
   app.get(`/ui/${assets.base}vendor/:file`, (request, reply: FastifyReply) => {
     const path = assets.vendor.get((request.params as { file: string }).file);
     if (!path) throw new ProxyError('not_found', 'No such console file');
-    return reply.sendFile(basename(path), path.slice(0, -basename(path).length), { maxAge: YEAR_S * 1000, immutable: true });
+    return reply.sendFile(basename(path), dirname(path), { maxAge: YEAR_S * 1000, immutable: true });
   });
 }
 

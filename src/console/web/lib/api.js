@@ -96,3 +96,20 @@ export function useApi(path, { query, refreshMs = 0 } = {}) {
   }, [load, refreshMs]);
   return { ...state, reload: load };
 }
+
+/** An action run on demand (a button): { run, busy, result, error }, the last run's answer or error kept. */
+export function useAction(work) {
+  const [state, setState] = useState({ busy: false, result: null, error: null });
+  const run = async (...args) => {
+    setState((s) => ({ ...s, busy: true }));
+    try {
+      const result = await work(...args);
+      setState({ busy: false, result, error: null });
+      return result;
+    } catch (error) {
+      setState({ busy: false, result: null, error });
+      return undefined;
+    }
+  };
+  return { ...state, run };
+}

@@ -1,29 +1,26 @@
 // Configuration: what is loaded (files, version, providers), validation errors, the last reload with its
 // changes and the settings that need a restart, and a reload button.
-import { api, useApi } from '../lib/api.js';
+import { api, useAction, useApi } from '../lib/api.js';
 import { Badge, Card, ErrorBox, Loaded, PageHeader } from '../lib/components.js';
 import { num, time } from '../lib/format.js';
-import { html, useState } from '../lib/html.js';
+import { html } from '../lib/html.js';
 
 export function ConfigPage() {
   const status = useApi('v1/config/status', { refreshMs: 15_000 });
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState(null);
-  const reload = async () => {
-    setBusy(true);
+  const reload = useAction(async () => {
     try {
-      setResult(await api('v1/config/reload', { method: 'POST' }));
+      return await api('v1/config/reload', { method: 'POST' });
     } catch (error) {
       // A refused reload answers 400 with the same result object.
-      setResult(error.body && 'success' in error.body ? error.body : { success: false, message: error.message, errors: [], changes: [], restart_required: [] });
+      return error.body && 'success' in error.body ? error.body : { success: false, message: error.message, errors: [], changes: [], restart_required: [] };
     } finally {
-      setBusy(false);
       status.reload();
     }
-  };
+  });
+  const result = reload.result;
   return html`
     <${PageHeader} title="Configuration">
-      <button type="button" onClick=${reload} disabled=${busy}>${busy ? 'Reloading…' : 'Reload configuration'}</button>
+      <button type="button" onClick=${reload.run} disabled=${reload.busy}>${reload.busy ? 'Reloading…' : 'Reload configuration'}</button>
     <//>
     ${result && html`<${ReloadResult} result=${result} title="This reload" />`}
     <${Loaded} state=${status}>

@@ -1,31 +1,24 @@
 // Providers: each one's status and why, its circuit breaker, last health check, error rate, latency and
 // models; run a health check, refresh the model list and set the model selection.
-import { api, useApi } from '../lib/api.js';
+import { api, useAction, useApi } from '../lib/api.js';
 import { Badge, Card, ErrorBox, Field, Loaded, Loading, PageHeader } from '../lib/components.js';
 import { ago, ms, num, pct } from '../lib/format.js';
 import { html, useState } from '../lib/html.js';
 
 export function ProvidersPage() {
   const providers = useApi('providers', { refreshMs: 10_000 });
-  const [checking, setChecking] = useState(false);
-  const [result, setResult] = useState(null);
-  const checkAll = async () => {
-    setChecking(true);
-    try {
-      setResult(await api('check', { method: 'POST', body: {} }));
-      providers.reload();
-    } catch (error) {
-      setResult({ error });
-    } finally {
-      setChecking(false);
-    }
-  };
+  const checkAll = useAction(async () => {
+    const answer = await api('check', { method: 'POST', body: {} });
+    providers.reload();
+    return answer;
+  });
+  const result = checkAll.result;
   return html`
     <${PageHeader} title="Providers">
-      <button type="button" onClick=${checkAll} disabled=${checking}>${checking ? 'Checking…' : 'Check all now'}</button>
+      <button type="button" onClick=${checkAll.run} disabled=${checkAll.busy}>${checkAll.busy ? 'Checking…' : 'Check all now'}</button>
     <//>
-    ${result?.error && html`<${ErrorBox} error=${result.error} />`}
-    ${result?.results && html`<p class="notice" role="status">Checked ${result.results.length} provider(s): ${result.results.filter((r) => r.ok).length} answered. Gateway ${result.status}, health score ${result.health_score}.</p>`}
+    <${ErrorBox} error=${checkAll.error} />
+    ${result && html`<p class="notice" role="status">Checked ${result.results.length} provider(s): ${result.results.filter((r) => r.ok).length} answered. Gateway ${result.status}, health score ${result.health_score}.</p>`}
     <${Loaded} state=${providers} empty=${(d) => d.providers.length === 0} emptyText="No providers are configured.">
       ${(d) => d.providers.map((p) => html`<${Provider} provider=${p} onChanged=${providers.reload} key=${p.name} />`)}
     <//>`;
@@ -33,28 +26,19 @@ export function ProvidersPage() {
 
 function Provider({ provider: p, onChanged }) {
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [check, setCheck] = useState(null);
+  const check = useAction(async () => {
+    const answer = await api('check', { method: 'POST', body: { provider: p.name } });
+    onChanged();
+    return answer.results[0];
+  });
   const passive = p.health?.passive;
   const breaker = p.circuit_breaker;
-  const runCheck = async () => {
-    setBusy(true);
-    try {
-      const out = await api('check', { method: 'POST', body: { provider: p.name } });
-      setCheck(out.results[0]);
-      onChanged();
-    } catch (error) {
-      setCheck({ error });
-    } finally {
-      setBusy(false);
-    }
-  };
   return html`<${Card} title=${p.name} className="provider">
     <div class="provider-head">
       <${Badge} value=${p.enabled ? p.status : 'disabled'} />
       <span class="muted">${p.type} · ${p.source} · priority ${p.priority} · weight ${p.weight}</span>
       <span class="actions">
-        <button type="button" class="secondary" onClick=${runCheck} disabled=${busy || !p.enabled}>${busy ? 'Checking…' : 'Run health check'}</button>
+        <button type="button" class="secondary" onClick=${check.run} disabled=${check.busy || !p.enabled}>${check.busy ? 'Checking…' : 'Run health check'}</button>
         <button type="button" class="secondary" aria-expanded=${open} onClick=${() => setOpen(!open)}>${open ? 'Hide models' : 'Models'}</button>
       </span>
     </div>
@@ -66,7 +50,8 @@ function Provider({ provider: p, onChanged }) {
       <div><dt>Average latency</dt><dd>${ms(passive?.avg_latency_ms ?? null)}</dd></div>
       <div><dt>Models (configured)</dt><dd>${p.models.join(', ')}</dd></div>
     </dl>
-    ${check && (check.error ? html`<${ErrorBox} error=${check.error} />` : html`<p class="notice" role="status">Health check: ${check.ok ? 'answered' : 'failed'} in ${ms(check.latency_ms)} → ${check.status}${check.error ? ` (${check.error})` : ''}</p>`)}
+    <${ErrorBox} error=${check.error} />
+    ${check.result && html`<p class="notice" role="status">Health check: ${check.result.ok ? 'answered' : 'failed'} in ${ms(check.result.latency_ms)} → ${check.result.status}${check.result.error ? ` (${check.result.error})` : ''}</p>`}
     ${open && html`<${RecentErrors} name=${p.name} /><${Models} name=${p.name} />`}
   <//>`;
 }
@@ -93,22 +78,13 @@ function RecentErrors({ name }) {
 function Models({ name }) {
   const models = useApi(`v1/providers/${encodeURIComponent(name)}/models`);
   const [choice, setChoice] = useState('');
-  const [error, setError] = useState(null);
-  const [message, setMessage] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const act = async (work) => {
-    setBusy(true);
-    setError(null);
-    setMessage(null);
-    try {
-      setMessage(await work());
-      models.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useAction(async (work) => {
+    const message = await work();
+    models.reload();
+    return message;
+  });
+  const { busy, error, result: message } = action;
+  const act = action.run;
   const refresh = () => act(async () => {
     const out = await api(`v1/providers/${encodeURIComponent(name)}/models/refresh`, { method: 'POST' });
     return `Model list refreshed: ${out.total ?? out.data?.length ?? 0} models.`;

@@ -97,6 +97,30 @@ describe('one process (memory counters)', () => {
     await expect.poll(async () => (await counter())!.reserved).toBe(0);
   });
 
+  test("keys and teams read back their budget's current period (budget_usage), null without a budget", async () => {
+    const team = await admin(proxy, '/v1/teams', { name: 'measured', budget: { max_usd: 1, period: 'weekly' } });
+    const key = await admin(proxy, '/v1/keys', { alias: 'measured-key', team_id: team.id, budget: { max_usd: 0.1, period: 'monthly' } });
+    const plain = await admin(proxy, '/v1/keys', { alias: 'no-budget' });
+    for (let i = 0; i < 2; i++) expect((await chat(proxy, key.key)).status).toBe(200);
+    const now = new Date();
+    const usage = (await admin(proxy, `/v1/keys/${key.id}`)).budget_usage;
+    expect(usage).toEqual({
+      period: 'monthly',
+      period_start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(),
+      resets_at: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString(),
+      max_usd: 0.1,
+      spent_usd: 0.03,
+      reserved_usd: 0,
+      remaining_usd: 0.07,
+    });
+    const listed = (await admin(proxy, '/v1/keys?limit=500')).data;
+    expect(listed.find((k: any) => k.id === key.id).budget_usage).toEqual(usage);
+    expect(listed.find((k: any) => k.id === plain.id).budget_usage).toBeNull();
+    const teamUsage = (await admin(proxy, `/v1/teams/${team.id}`)).budget_usage;
+    expect(teamUsage).toMatchObject({ period: 'weekly', max_usd: 1, spent_usd: 0.03, remaining_usd: 0.97 });
+    expect((await admin(proxy, '/v1/teams?limit=500')).data.find((t: any) => t.id === team.id).budget_usage).toEqual(teamUsage);
+  });
+
   test('bad budgets are refused', async () => {
     for (const budget of [{ max_usd: -1, period: 'daily' }, { max_usd: 5, period: 'fortnightly' }, { max_usd: 5 }, { max_usd: 5, period: 'daily', soft_limit_pct: 150 }, { max_usd: 5, period: 'daily', extra: 1 }]) {
       expect((await admin(proxy, '/v1/keys', { budget })).error.code, JSON.stringify(budget)).toBe('invalid_request');
@@ -159,6 +183,10 @@ describe('Redis unreachable', () => {
       expect(health.traffic.budgets).toEqual({ store: 'redis', checking: true, on_store_error: 'closed' });
       // A key without a budget is not affected.
       expect((await chat(closed, (await admin(closed, '/v1/keys', {})).key)).status).toBe(200);
+      // The admin API still lists keys; what their budget used is unknown (null) while its store is down.
+      const read = await admin(closed, `/v1/keys/${key.id}`);
+      expect(read).toMatchObject({ id: key.id, budget: { max_usd: 5, period: 'daily' }, budget_usage: null });
+      expect((await admin(closed, '/v1/keys')).data.every((k: any) => k.budget_usage === null)).toBe(true);
     } finally {
       await closed.close();
     }

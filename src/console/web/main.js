@@ -78,7 +78,7 @@ function Health() {
     let live = true;
     const load = () => api('health').then((h) => live && setHealth(h), () => live && setHealth(null));
     load();
-    const timer = setInterval(load, 15_000);
+    const timer = setInterval(() => document.visibilityState === 'visible' && load(), 15_000);
     return () => {
       live = false;
       clearInterval(timer);

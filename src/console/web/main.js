@@ -1,6 +1,6 @@
 // The console's shell: sign-in with an admin key, the 403 page for other keys, the header (gateway
 // health, sign-out), the navigation and hash routing (#/keys, #/logs/<id>), so any path prefix works.
-import { api, onAuthProblem, session } from './lib/api.js';
+import { api, onAuthProblem, session, useApi } from './lib/api.js';
 import { Badge, ErrorBox, Field, Loading } from './lib/components.js';
 import { html, render, useEffect, useRef, useState } from './lib/html.js';
 import { AlertsPage } from './pages/alerts.js';
@@ -73,17 +73,7 @@ function Forbidden({ onSignOut }) {
 }
 
 function Health() {
-  const [health, setHealth] = useState(null);
-  useEffect(() => {
-    let live = true;
-    const load = () => api('health').then((h) => live && setHealth(h), () => live && setHealth(null));
-    load();
-    const timer = setInterval(() => document.visibilityState === 'visible' && load(), 15_000);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, []);
+  const { data: health } = useApi('health', { refreshMs: 15_000 });
   if (!health) return null;
   return html`<span class="health" title=${`health score ${health.health_score}`}><${Badge} value=${health.status} /> <span class="muted">${health.name} ${health.version} · ${health.environment}</span></span>`;
 }

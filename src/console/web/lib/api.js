@@ -67,24 +67,23 @@ export async function api(path, { method = 'GET', body, query, key = session.key
 
 /**
  * Loads `path` (again whenever it or `query` change, and every `refreshMs` while the tab is visible).
- * Returns { data, error, loading, reload }; data stays while a refresh runs or fails.
+ * Returns { data, error, reload }; data stays while a refresh runs or fails.
  */
 export function useApi(path, { query, refreshMs = 0 } = {}) {
-  const [state, setState] = useState({ data: null, error: null, loading: true });
+  const [state, setState] = useState({ data: null, error: null });
   const generation = useRef(0);
   const queryKey = JSON.stringify(query ?? {});
   const load = useCallback(async () => {
     const mine = ++generation.current;
-    setState((s) => ({ ...s, loading: true }));
     try {
       const data = await api(path, { query });
-      if (mine === generation.current) setState({ data, error: null, loading: false });
+      if (mine === generation.current) setState({ data, error: null });
     } catch (error) {
-      if (mine === generation.current) setState((s) => ({ data: s.data, error, loading: false }));
+      if (mine === generation.current) setState((s) => ({ data: s.data, error }));
     }
   }, [path, queryKey]);
   useEffect(() => {
-    setState({ data: null, error: null, loading: true });
+    setState({ data: null, error: null });
     load();
   }, [load]);
   useEffect(() => {

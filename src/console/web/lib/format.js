@@ -48,6 +48,15 @@ export function duration(seconds) {
   return `${Math.floor(seconds / 86400)} d ${Math.floor((seconds % 86400) / 3600)} h`;
 }
 
+/** A form field's number: a number when the text is one, the text itself otherwise (so the API names what
+ * is wrong with it), null when empty. */
+export function numberOrText(value) {
+  const trimmed = value.trim();
+  if (trimmed === '') return null;
+  const n = Number(trimmed);
+  return Number.isFinite(n) ? n : trimmed;
+}
+
 /** RFC 4180 CSV; cells that a spreadsheet would run as a formula are prefixed with a quote. */
 export function toCsv(header, rows) {
   const cell = (value) => {

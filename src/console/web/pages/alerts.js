@@ -1,6 +1,6 @@
 // Alerts: active, acknowledged and resolved alerts (acknowledge the active ones), and the rules they come
 // from: list, create, edit and delete, with the API's validation errors beside their fields.
-import { api, useApi } from '../lib/api.js';
+import { api, useAction, useApi } from '../lib/api.js';
 import { Badge, Card, Dialog, ErrorBox, Loaded, PageHeader, Tabs } from '../lib/components.js';
 import { ago, num, time } from '../lib/format.js';
 import { html, useState } from '../lib/html.js';
@@ -10,17 +10,11 @@ export function AlertsPage() {
   const [status, setStatus] = useState('active');
   const alerts = useApi('v1/alerts', { query: { status: status || undefined }, refreshMs: 10_000 });
   const rules = useApi('v1/rules');
-  const [error, setError] = useState(null);
   const [dialog, setDialog] = useState(null);
-  const acknowledge = async (id) => {
-    setError(null);
-    try {
-      await api(`v1/alerts/${encodeURIComponent(id)}/acknowledge`, { method: 'POST' });
-      alerts.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const acknowledge = useAction(async (id) => {
+    await api(`v1/alerts/${encodeURIComponent(id)}/acknowledge`, { method: 'POST' });
+    alerts.reload();
+  });
   const saved = () => {
     setDialog(null);
     rules.reload();
@@ -29,7 +23,7 @@ export function AlertsPage() {
     <${PageHeader} title="Alerts" />
     <${Card} title="Alerts">
       <${Tabs} tabs=${[['active', 'Active'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved'], ['', 'All']]} current=${status} onChange=${setStatus} />
-      <${ErrorBox} error=${error} />
+      <${ErrorBox} error=${acknowledge.error} />
       <${Loaded} state=${alerts} empty=${(d) => d.data.length === 0} emptyText=${status ? `No ${status} alerts.` : 'No alerts yet.'}>
         ${(d) => html`<div class="table-wrap"><table>
           <thead><tr><th>Severity</th><th>Rule</th><th>Message</th><th class="num">Value / threshold</th><th>Status</th><th>Started</th><th><span class="sr-only">Actions</span></th></tr></thead>
@@ -40,7 +34,7 @@ export function AlertsPage() {
             <td class="num">${num(a.value, 4)} ${a.condition} ${num(a.threshold, 4)}</td>
             <td><${Badge} value=${a.status} />${a.acknowledged_at ? html`<br /><small class="muted">ack ${ago(a.acknowledged_at)}</small>` : ''}${a.resolved_at ? html`<br /><small class="muted">resolved ${ago(a.resolved_at)}</small>` : ''}</td>
             <td title=${a.started_at}>${time(a.started_at)}</td>
-            <td>${a.status === 'active' && html`<button type="button" class="secondary" onClick=${() => acknowledge(a.id)}>Acknowledge</button>`}</td>
+            <td>${a.status === 'active' && html`<button type="button" class="secondary" onClick=${() => acknowledge.run(a.id)}>Acknowledge</button>`}</td>
           </tr>`)}</tbody>
         </table></div>`}
       <//>
@@ -76,18 +70,10 @@ export function AlertsPage() {
 }
 
 function DeleteRule({ rule, onDone, onCancel }) {
-  const [error, setError] = useState(null);
-  const remove = async () => {
-    try {
-      await api(`v1/rules/${encodeURIComponent(rule.name)}`, { method: 'DELETE' });
-      onDone();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const remove = useAction(() => api(`v1/rules/${encodeURIComponent(rule.name)}`, { method: 'DELETE' }).then(onDone));
   return html`<${Dialog} title=${`Delete rule ${rule.name}`} onClose=${onCancel}>
     <p>The rule stops being evaluated. Alerts it raised stay in the history.</p>
-    <${ErrorBox} error=${error} />
-    <div class="form-actions"><button type="button" class="danger" onClick=${remove}>Delete rule</button><button type="button" class="secondary" onClick=${onCancel}>Cancel</button></div>
+    <${ErrorBox} error=${remove.error} />
+    <div class="form-actions"><button type="button" class="danger" onClick=${remove.run} disabled=${remove.busy}>Delete rule</button><button type="button" class="secondary" onClick=${onCancel}>Cancel</button></div>
   <//>`;
 }

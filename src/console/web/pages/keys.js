@@ -1,8 +1,8 @@
 // Keys and teams: virtual keys with their limits, budget use and 30-day spend; create (the secret shown
 // once), edit, rotate (with a grace period for the old secret) and revoke. Teams on their own tab.
-import { api, useApi } from '../lib/api.js';
+import { api, useAction, useApi } from '../lib/api.js';
 import { Badge, BudgetBar, Dialog, ErrorBox, Field, Loaded, PageHeader, Pager, Secret, Tabs } from '../lib/components.js';
-import { ago, daysAgo, usd } from '../lib/format.js';
+import { ago, daysAgo, numberOrText, usd } from '../lib/format.js';
 import { html, useState } from '../lib/html.js';
 import { LimitsForm, limitsText } from './limits-form.js';
 import { TeamsTab } from './teams.js';
@@ -77,15 +77,11 @@ function KeysTab({ teams }) {
 
 function Rotate({ item, onCancel, onRotated }) {
   const [grace, setGrace] = useState('0');
-  const [error, setError] = useState(null);
-  const submit = async (event) => {
+  const rotate = useAction(() => api(`v1/keys/${encodeURIComponent(item.id)}/rotate`, { method: 'POST', body: { grace_seconds: numberOrText(grace) ?? 0 } }).then(onRotated));
+  const error = rotate.error;
+  const submit = (event) => {
     event.preventDefault();
-    try {
-      const n = Number(grace.trim() || '0');
-      onRotated(await api(`v1/keys/${encodeURIComponent(item.id)}/rotate`, { method: 'POST', body: { grace_seconds: Number.isFinite(n) ? n : grace } }));
-    } catch (err) {
-      setError(err);
-    }
+    rotate.run();
   };
   return html`<${Dialog} title=${`Rotate ${item.alias ?? item.id}`} onClose=${onCancel}>
     <form class="form" onSubmit=${submit}>
@@ -94,24 +90,16 @@ function Rotate({ item, onCancel, onRotated }) {
         <input inputmode="numeric" value=${grace} onInput=${(e) => setGrace(e.currentTarget.value)} />
       <//>
       ${error && error.param !== 'grace_seconds' && html`<${ErrorBox} error=${error} />`}
-      <div class="form-actions"><button type="submit">Rotate key</button><button type="button" class="secondary" onClick=${onCancel}>Cancel</button></div>
+      <div class="form-actions"><button type="submit" disabled=${rotate.busy}>Rotate key</button><button type="button" class="secondary" onClick=${onCancel}>Cancel</button></div>
     </form>
   <//>`;
 }
 
 function Revoke({ item, onCancel, onRevoked }) {
-  const [error, setError] = useState(null);
-  const revoke = async () => {
-    try {
-      await api(`v1/keys/${encodeURIComponent(item.id)}/revoke`, { method: 'POST' });
-      onRevoked();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const revoke = useAction(() => api(`v1/keys/${encodeURIComponent(item.id)}/revoke`, { method: 'POST' }).then(onRevoked));
   return html`<${Dialog} title=${`Revoke ${item.alias ?? item.id}`} onClose=${onCancel}>
     <p>Requests with this key are refused from now on, on every replica within a second. This cannot be undone.</p>
-    <${ErrorBox} error=${error} />
-    <div class="form-actions"><button type="button" class="danger" onClick=${revoke}>Revoke key</button><button type="button" class="secondary" onClick=${onCancel}>Cancel</button></div>
+    <${ErrorBox} error=${revoke.error} />
+    <div class="form-actions"><button type="button" class="danger" onClick=${revoke.run} disabled=${revoke.busy}>Revoke key</button><button type="button" class="secondary" onClick=${onCancel}>Cancel</button></div>
   <//>`;
 }

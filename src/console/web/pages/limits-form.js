@@ -1,8 +1,9 @@
 // The form for a virtual key or a team: name, models, rate limits, budget, body storage, expiry (keys)
 // and metadata. Values go to the API as typed; what it refuses comes back with the field (`param`) it
 // concerns and is shown beside that field.
-import { api } from '../lib/api.js';
+import { api, useAction } from '../lib/api.js';
 import { ErrorBox, Field } from '../lib/components.js';
+import { numberOrText } from '../lib/format.js';
 import { html, useState } from '../lib/html.js';
 
 /** An ISO time as a datetime-local input's value (local time). */
@@ -34,14 +35,6 @@ function initial(item, kind) {
   };
 }
 
-/** A number when the text is one, the text itself otherwise (so the API names what is wrong), null when empty. */
-function numeric(value) {
-  const trimmed = value.trim();
-  if (trimmed === '') return null;
-  const n = Number(trimmed);
-  return Number.isFinite(n) ? n : trimmed;
-}
-
 function body(form, kind, creating) {
   const out = {};
   if (kind === 'team') out.name = form.name.trim();
@@ -52,9 +45,9 @@ function body(form, kind, creating) {
   }
   const models = form.models.split(',').map((m) => m.trim()).filter(Boolean);
   out.models = models.length ? models : null;
-  for (const field of ['rpm', 'tpm', 'max_parallel']) out[field] = numeric(form[field]);
-  const max = numeric(form.max_usd);
-  out.budget = max === null ? null : { max_usd: max, period: form.period, soft_limit_pct: numeric(form.soft_limit_pct) };
+  for (const field of ['rpm', 'tpm', 'max_parallel']) out[field] = numberOrText(form[field]);
+  const max = numberOrText(form.max_usd);
+  out.budget = max === null ? null : { max_usd: max, period: form.period, soft_limit_pct: numberOrText(form.soft_limit_pct) };
   out.store_bodies = form.store_bodies === 'inherit' ? null : form.store_bodies === 'on';
   if (form.metadata.trim()) {
     try {
@@ -73,24 +66,17 @@ function body(form, kind, creating) {
  */
 export function LimitsForm({ kind, item, teams = [], onSaved, onCancel }) {
   const [form, setForm] = useState(() => initial(item, kind));
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const save = useAction(async () => {
+    const payload = body(form, kind, !item);
+    const path = kind === 'team' ? 'v1/teams' : 'v1/keys';
+    onSaved(item ? await api(`${path}/${encodeURIComponent(item.id)}`, { method: 'PATCH', body: payload }) : await api(path, { method: 'POST', body: payload }));
+  });
+  const { busy, error } = save;
   const set = (name) => (event) => setForm({ ...form, [name]: event.currentTarget.value });
   const fieldError = (...params) => (error && params.includes(error.param) ? error.message : null);
-  const submit = async (event) => {
+  const submit = (event) => {
     event.preventDefault();
-    setError(null);
-    setBusy(true);
-    try {
-      const payload = body(form, kind, !item);
-      const path = kind === 'team' ? 'v1/teams' : 'v1/keys';
-      const saved = item ? await api(`${path}/${encodeURIComponent(item.id)}`, { method: 'PATCH', body: payload }) : await api(path, { method: 'POST', body: payload });
-      onSaved(saved);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    save.run();
   };
   const known = new Set(['name', 'alias', 'team_id', 'models', 'rpm', 'tpm', 'max_parallel', 'budget', 'budget.max_usd', 'budget.period', 'budget.soft_limit_pct', 'store_bodies', 'expires_at', 'metadata']);
   return html`<form class="form" onSubmit=${submit} novalidate>

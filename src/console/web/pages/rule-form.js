@@ -1,7 +1,8 @@
 // An alert rule's form. The API validates; its answer names the field (`param`) that is wrong, and the
 // message is shown beside that field.
-import { api } from '../lib/api.js';
+import { api, useAction } from '../lib/api.js';
 import { ErrorBox, Field } from '../lib/components.js';
+import { numberOrText } from '../lib/format.js';
 import { html, useState } from '../lib/html.js';
 
 const CONDITIONS = ['>', '<', '>=', '<=', '==', '!='];
@@ -21,33 +22,23 @@ export function RuleForm({ rule, onSaved, onCancel }) {
     webhook: rule?.channels?.includes('webhook') ?? false,
     webhook_url: rule?.webhook_url ?? '',
   }));
-  const [error, setError] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const save = useAction((body) => (rule ? api(`v1/rules/${encodeURIComponent(rule.name)}`, { method: 'PUT', body }) : api('v1/rules', { method: 'POST', body })).then(onSaved));
+  const { busy, error } = save;
   const set = (name) => (event) => setForm({ ...form, [name]: event.currentTarget.type === 'checkbox' ? event.currentTarget.checked : event.currentTarget.value });
-  const numeric = (text) => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text);
-  const submit = async (event) => {
+  const submit = (event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    const body = {
+    save.run({
       name: form.name.trim(),
       description: form.description,
       metric_path: form.metric_path.trim(),
       condition: form.condition,
-      threshold: numeric(form.threshold),
+      threshold: numberOrText(form.threshold),
       severity: form.severity,
       enabled: form.enabled,
-      cooldown_minutes: numeric(form.cooldown_minutes),
+      cooldown_minutes: numberOrText(form.cooldown_minutes),
       channels: form.webhook ? ['log', 'webhook'] : ['log'],
       ...(form.webhook_url.trim() ? { webhook_url: form.webhook_url.trim() } : {}),
-    };
-    try {
-      onSaved(rule ? await api(`v1/rules/${encodeURIComponent(rule.name)}`, { method: 'PUT', body }) : await api('v1/rules', { method: 'POST', body }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const fieldError = (name) => (error?.param === name ? error.message : null);
   return html`<form class="form" onSubmit=${submit} novalidate>

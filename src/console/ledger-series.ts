@@ -2,7 +2,7 @@
 // errors, tokens, cost, average latency). Percentiles are not kept there, so p50/p95 are null.
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { SeriesColumns, SeriesTotals } from './traffic-series.js';
+import { emptyColumns, pushPoint, round, type SeriesColumns, type SeriesTotals } from './traffic-series.js';
 
 const HOUR = 3_600_000;
 
@@ -36,34 +36,29 @@ export async function ledgerSeries(db: Db, windowMs: number, now = Date.now()): 
     .groupBy(sql`substr(created_at, 1, 13)`)
     .execute()) as HourRow[];
   const byHour = new Map(rows.map((r) => [r.hour, r]));
-  const columns: SeriesColumns = { t: [], requests: [], requests_per_s: [], error_pct: [], p50_ms: [], p95_ms: [], avg_ms: [], tokens_per_s: [], cost_per_hour: [] };
+  const columns = emptyColumns();
   const totals: SeriesTotals = { requests: 0, errors: 0, client_errors: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, p50_ms: null, p95_ms: null, avg_ms: null };
   let latencySum = 0;
   for (let start = first; start <= end; start += HOUR) {
     const row = byHour.get(new Date(start).toISOString().slice(0, 13));
-    const n = Number(row?.requests ?? 0);
-    const errors = Number(row?.errors ?? 0);
-    const tokens = Number(row?.input_tokens ?? 0) + Number(row?.output_tokens ?? 0);
-    const cost = Number(row?.cost_usd ?? 0);
-    const seconds = Math.max(1, Math.min(HOUR, now - start) / 1000);
-    columns.t.push(start / 1000);
-    columns.requests.push(n);
-    columns.requests_per_s.push(Math.round((n / seconds) * 1000) / 1000);
-    columns.error_pct.push(n ? Math.round((10_000 * errors) / n) / 100 : null);
-    columns.p50_ms.push(null);
-    columns.p95_ms.push(null);
-    columns.avg_ms.push(n ? Math.round((Number(row?.latency_ms ?? 0) / n) * 100) / 100 : null);
-    columns.tokens_per_s.push(Math.round((tokens / seconds) * 100) / 100);
-    columns.cost_per_hour.push(Math.round(((cost * 3600) / seconds) * 1e6) / 1e6);
-    totals.requests += n;
-    totals.errors += errors;
+    const sums = {
+      requests: Number(row?.requests ?? 0),
+      errors: Number(row?.errors ?? 0),
+      inputTokens: Number(row?.input_tokens ?? 0),
+      outputTokens: Number(row?.output_tokens ?? 0),
+      costUsd: Number(row?.cost_usd ?? 0),
+      latencySumMs: Number(row?.latency_ms ?? 0),
+    };
+    pushPoint(columns, start, Math.min(HOUR, now - start), sums, null, null);
+    totals.requests += sums.requests;
+    totals.errors += sums.errors;
     totals.client_errors += Number(row?.client_errors ?? 0);
-    totals.input_tokens += Number(row?.input_tokens ?? 0);
-    totals.output_tokens += Number(row?.output_tokens ?? 0);
-    totals.cost_usd += cost;
-    latencySum += Number(row?.latency_ms ?? 0);
+    totals.input_tokens += sums.inputTokens;
+    totals.output_tokens += sums.outputTokens;
+    totals.cost_usd += sums.costUsd;
+    latencySum += sums.latencySumMs;
   }
-  totals.avg_ms = totals.requests ? Math.round((latencySum / totals.requests) * 100) / 100 : null;
-  totals.cost_usd = Math.round(totals.cost_usd * 1e8) / 1e8;
+  totals.avg_ms = totals.requests ? round(latencySum / totals.requests, 2) : null;
+  totals.cost_usd = round(totals.cost_usd, 8);
   return { columns, totals };
 }

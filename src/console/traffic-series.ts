@@ -54,6 +54,26 @@ export interface SeriesTotals {
   avg_ms: number | null;
 }
 
+export function emptyColumns(): SeriesColumns {
+  return { t: [], requests: [], requests_per_s: [], error_pct: [], p50_ms: [], p95_ms: [], avg_ms: [], tokens_per_s: [], cost_per_hour: [] };
+}
+
+/** What one step's sums give as a point: rates over `elapsedMs` (the step in progress counts only the time it has run). */
+export type StepSums = Pick<Bucket, 'requests' | 'errors' | 'inputTokens' | 'outputTokens' | 'costUsd' | 'latencySumMs'>;
+export function pushPoint(columns: SeriesColumns, startMs: number, elapsedMs: number, sums: StepSums, p50: number | null, p95: number | null): void {
+  const seconds = Math.max(1, elapsedMs / 1000);
+  const n = sums.requests;
+  columns.t.push(startMs / 1000);
+  columns.requests.push(n);
+  columns.requests_per_s.push(round(n / seconds, 3));
+  columns.error_pct.push(n ? round((100 * sums.errors) / n, 2) : null);
+  columns.p50_ms.push(p50);
+  columns.p95_ms.push(p95);
+  columns.avg_ms.push(n ? round(sums.latencySumMs / n, 2) : null);
+  columns.tokens_per_s.push(round((sums.inputTokens + sums.outputTokens) / seconds, 2));
+  columns.cost_per_hour.push(round((sums.costUsd * 3600) / seconds, 6));
+}
+
 function emptyBucket(): Bucket {
   return { start: -1, requests: 0, errors: 0, clientErrors: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, latencySumMs: 0, latency: new Uint32Array(BOUNDS.length) };
 }
@@ -82,7 +102,7 @@ export function quantile(hist: Uint32Array, q: number): number | null {
       const lower = i === 0 ? 0 : BOUNDS[i - 1];
       const upper = Number.isFinite(BOUNDS[i]) ? BOUNDS[i] : lower * 1.25;
       const within = (rank - seen) / hist[i];
-      return Math.round((lower + (upper - lower) * within) * 100) / 100;
+      return round(lower + (upper - lower) * within, 2);
     }
     seen += hist[i];
   }
@@ -139,11 +159,6 @@ export class TrafficSeries {
     this.coarse.add(now, sample);
   }
 
-  /** The longest window memory can answer, in ms. */
-  get maxWindowMs(): number {
-    return this.coarse.spanMs;
-  }
-
   /**
    * Series over the last `windowMs`, in steps of `stepMs` (a multiple of 10 s; 60 s or more reads the
    * 1-minute ring). The last step is the one in progress.
@@ -153,7 +168,7 @@ export class TrafficSeries {
     const step = Math.max(ring.stepMs, Math.round(stepMs / ring.stepMs) * ring.stepMs);
     const end = Math.floor(now / step) * step;
     const first = Math.max(end - Math.ceil(windowMs / step - 1) * step, Math.floor(this.since / step) * step);
-    const columns: SeriesColumns = { t: [], requests: [], requests_per_s: [], error_pct: [], p50_ms: [], p95_ms: [], avg_ms: [], tokens_per_s: [], cost_per_hour: [] };
+    const columns = emptyColumns();
     const all = emptyBucket();
     for (let start = first; start <= end; start += step) {
       const merged = emptyBucket();
@@ -162,17 +177,7 @@ export class TrafficSeries {
         if (bucket) merge(merged, bucket);
       }
       merge(all, merged);
-      // The step in progress is divided by the time it has run so far, not its full length.
-      const seconds = Math.max(1, Math.min(step, now - start) / 1000);
-      columns.t.push(start / 1000);
-      columns.requests.push(merged.requests);
-      columns.requests_per_s.push(round(merged.requests / seconds, 3));
-      columns.error_pct.push(merged.requests ? round((100 * merged.errors) / merged.requests, 2) : null);
-      columns.p50_ms.push(quantile(merged.latency, 0.5));
-      columns.p95_ms.push(quantile(merged.latency, 0.95));
-      columns.avg_ms.push(merged.requests ? round(merged.latencySumMs / merged.requests, 2) : null);
-      columns.tokens_per_s.push(round((merged.inputTokens + merged.outputTokens) / seconds, 2));
-      columns.cost_per_hour.push(round((merged.costUsd * 3600) / seconds, 6));
+      pushPoint(columns, start, Math.min(step, now - start), merged, quantile(merged.latency, 0.5), quantile(merged.latency, 0.95));
     }
     const totals: SeriesTotals = {
       requests: all.requests,
@@ -200,7 +205,7 @@ function merge(into: Bucket, from: Bucket): void {
   for (let i = 0; i < from.latency.length; i++) into.latency[i] += from.latency[i];
 }
 
-function round(n: number, digits: number): number {
+export function round(n: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }

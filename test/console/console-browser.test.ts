@@ -2,7 +2,7 @@
 // and the 403 page, every page with real data, live charts, keys from creation to revocation used with the
 // openai SDK, alerts and rules, config reload, CSV download, and prompts with HTML shown as text.
 // A screenshot of each page goes to test-output/console/.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,17 @@ import { mockProvider, startProxy, type TestProxy } from '../support/proxy.js';
 const ADMIN = 'sk-admin-console-test';
 const CLIENT = 'sk-client-console-test';
 const XSS = '<img src=x onerror=alert(1)><img src=x onerror="window.__pwned=1">';
+
+/** The proxy's configuration; reloads are asked for from the console (no file watching). */
+const config = (extra: Record<string, unknown> = {}) => ({
+  auth: { api_keys: [CLIENT], admin_keys: [ADMIN] },
+  providers: [mockProvider('mock', upstream.url)],
+  pricing: { 'gpt-4o-mini': { input_per_1k: 0.15, output_per_1k: 0.6 } },
+  request_logs: { store_bodies: true, flush_interval_ms: 50 },
+  alerting: { interval: 0.2, rules: [{ name: 'traffic-seen', metric_path: 'summary.total_requests', condition: '>', threshold: 0, severity: 'warning', description: 'any traffic at all' }] },
+  hot_reload: { enabled: false },
+  ...extra,
+});
 
 let upstream: MockUpstream;
 let proxy: TestProxy;
@@ -41,13 +52,7 @@ beforeAll(async () => {
     const messages = (req.body?.messages ?? []) as Array<{ content: string }>;
     return { body: chatCompletion(`You said: ${messages.at(-1)?.content ?? ''}`, 'gpt-4o-mini') };
   });
-  proxy = await startProxy({
-    auth: { api_keys: [CLIENT], admin_keys: [ADMIN] },
-    providers: [mockProvider('mock', upstream.url)],
-    pricing: { 'gpt-4o-mini': { input_per_1k: 0.15, output_per_1k: 0.6 } },
-    request_logs: { store_bodies: true, flush_interval_ms: 50 },
-    alerting: { interval: 0.2, rules: [{ name: 'traffic-seen', metric_path: 'summary.total_requests', condition: '>', threshold: 0, severity: 'warning', description: 'any traffic at all' }] },
-  });
+  proxy = await startProxy(config());
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   await page.addInitScript(() => {
@@ -130,7 +135,7 @@ describe('operator console', () => {
     await shot('providers');
   });
 
-  it('creates a key whose secret works once copied, then shows its request in Logs and its spend', async () => {
+  it('creates a key (its secret shown once, beside a copy button) that works with the openai SDK, then shows its request in Logs and its spend', async () => {
     await go('keys');
     await page.getByRole('button', { name: 'New key' }).click();
     const dialog = page.getByRole('dialog');
@@ -239,8 +244,14 @@ describe('operator console', () => {
   it('reloads the configuration and shows what changed', async () => {
     await go('config');
     await page.getByText(proxy.configFile).waitFor();
+    // One setting that applies at once, and one that needs a restart.
+    writeFileSync(proxy.configFile, JSON.stringify(config({ app: { environment: 'staging' }, server: { body_limit_mb: 20 } })));
     await page.getByRole('button', { name: 'Reload configuration' }).click();
-    await page.getByRole('region', { name: 'This reload' }).getByText(/Configuration (unchanged|reloaded)/).waitFor();
+    const result = page.getByRole('region', { name: 'This reload' });
+    await result.getByText(/Configuration reloaded; restart needed for: server\.body_limit_mb/).waitFor();
+    await result.getByRole('listitem').filter({ hasText: 'app changed' }).waitFor();
+    await result.getByText(/Restart required for: server\.body_limit_mb/).waitFor();
+    await page.getByRole('region', { name: 'Last reload' }).getByText(/Configuration reloaded/).waitFor();
     await shot('config');
   });
 

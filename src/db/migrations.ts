@@ -1,6 +1,6 @@
 // Versioned migrations, run at start by Kysely's Migrator (on PostgreSQL it holds an advisory lock
 // while migrating, so replicas starting at once run each migration exactly once). Append only.
-import type { CreateTableBuilder, Kysely, Migration } from 'kysely';
+import { sql, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -17,6 +17,30 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
       .addColumn('budget_period', 'text')
       .addColumn('budget_soft_limit_pct', 'integer')
       .addColumn('store_bodies', 'integer');
+  /** The ledger's columns after its key. */
+  const ledgerColumns = (table: CreateTableBuilder<string>) =>
+    table
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('key_id', 'text')
+      .addColumn('key_alias', 'text')
+      .addColumn('team_id', 'text')
+      .addColumn('route', 'text', (c) => c.notNull())
+      .addColumn('model', 'text')
+      .addColumn('provider', 'text')
+      .addColumn('status', 'integer', (c) => c.notNull())
+      .addColumn('error_code', 'text')
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('input_tokens', 'integer', (c) => c.notNull())
+      .addColumn('output_tokens', 'integer', (c) => c.notNull())
+      .addColumn('cached_tokens', 'integer', (c) => c.notNull())
+      .addColumn('reasoning_tokens', 'integer', (c) => c.notNull())
+      .addColumn('cost_usd', double, (c) => c.notNull())
+      .addColumn('latency_ms', double, (c) => c.notNull())
+      .addColumn('ttft_ms', double)
+      .addColumn('cache_hit', 'integer', (c) => c.notNull())
+      .addColumn('stream', 'integer', (c) => c.notNull())
+      .addColumn('request_body', 'text')
+      .addColumn('response_body', 'text');
   return {
     '001_keys_and_teams': {
       async up(db: Kysely<unknown>) {
@@ -49,31 +73,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     },
     '002_ledger': {
       async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable('request_logs')
-          .addColumn('request_id', 'text', (c) => c.primaryKey())
-          .addColumn('created_at', 'text', (c) => c.notNull())
-          .addColumn('key_id', 'text')
-          .addColumn('key_alias', 'text')
-          .addColumn('team_id', 'text')
-          .addColumn('route', 'text', (c) => c.notNull())
-          .addColumn('model', 'text')
-          .addColumn('provider', 'text')
-          .addColumn('status', 'integer', (c) => c.notNull())
-          .addColumn('error_code', 'text')
-          .addColumn('attempts', 'integer', (c) => c.notNull())
-          .addColumn('input_tokens', 'integer', (c) => c.notNull())
-          .addColumn('output_tokens', 'integer', (c) => c.notNull())
-          .addColumn('cached_tokens', 'integer', (c) => c.notNull())
-          .addColumn('reasoning_tokens', 'integer', (c) => c.notNull())
-          .addColumn('cost_usd', double, (c) => c.notNull())
-          .addColumn('latency_ms', double, (c) => c.notNull())
-          .addColumn('ttft_ms', double)
-          .addColumn('cache_hit', 'integer', (c) => c.notNull())
-          .addColumn('stream', 'integer', (c) => c.notNull())
-          .addColumn('request_body', 'text')
-          .addColumn('response_body', 'text')
-          .execute();
+        await ledgerColumns(db.schema.createTable('request_logs').addColumn('request_id', 'text', (c) => c.primaryKey())).execute();
         await db.schema.createIndex('request_logs_created').on('request_logs').columns(['created_at', 'request_id']).execute();
         await db.schema.createIndex('request_logs_key').on('request_logs').columns(['key_id', 'created_at']).execute();
         await db.schema.createIndex('request_logs_team').on('request_logs').columns(['team_id', 'created_at']).execute();
@@ -91,6 +91,22 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('cost_usd', double, (c) => c.notNull())
           .addPrimaryKeyConstraint('spend_daily_pk', ['day', 'key_id', 'team_id', 'model', 'provider'])
           .execute();
+      },
+    },
+    // The client chooses x-request-id, so it cannot be the ledger's key: a replayed id would make a
+    // second request's row a "duplicate" and hide its spend. Rows get a server-made id; request_id stays.
+    '003_ledger_row_ids': {
+      async up(db: Kysely<unknown>) {
+        await ledgerColumns(
+          db.schema.createTable('request_logs_v3').addColumn('id', 'text', (c) => c.primaryKey()).addColumn('request_id', 'text', (c) => c.notNull()),
+        ).execute();
+        await sql`insert into request_logs_v3 select request_id, * from request_logs`.execute(db);
+        await db.schema.dropTable('request_logs').execute();
+        await db.schema.alterTable('request_logs_v3').renameTo('request_logs').execute();
+        await db.schema.createIndex('request_logs_created').on('request_logs').columns(['created_at', 'id']).execute();
+        await db.schema.createIndex('request_logs_key').on('request_logs').columns(['key_id', 'created_at']).execute();
+        await db.schema.createIndex('request_logs_team').on('request_logs').columns(['team_id', 'created_at']).execute();
+        await db.schema.createIndex('request_logs_request').on('request_logs').column('request_id').execute();
       },
     },
   };

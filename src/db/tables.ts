@@ -37,6 +37,9 @@ export interface VirtualKeysTable extends LimitColumns {
 
 /** One row per client request on the model routes: the spend ledger and the request log. */
 export interface RequestLogsTable {
+  /** Made by the server, unique per row. */
+  id: string;
+  /** The request's x-request-id, as the client sent it or as made here: not unique (clients replay ids). */
   request_id: string;
   created_at: string;
   key_id: string | null;

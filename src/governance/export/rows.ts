@@ -31,12 +31,12 @@ export async function* exportRows(db: Db, filter: ExportFilter): AsyncGenerator<
     let q = filtered(db, filter).selectAll();
     if (after) {
       const [at, id] = after;
-      q = q.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('request_id', '>', id)])]));
+      q = q.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]));
     }
-    const rows = await q.orderBy('created_at').orderBy('request_id').limit(PAGE).execute();
+    const rows = await q.orderBy('created_at').orderBy('id').limit(PAGE).execute();
     yield* rows;
     if (rows.length < PAGE) return;
     const last = rows.at(-1)!;
-    after = [last.created_at, last.request_id];
+    after = [last.created_at, last.id];
   }
 }

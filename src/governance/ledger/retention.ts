@@ -13,7 +13,7 @@ export async function deleteExpired(db: Db, retentionDays: number, now = Date.no
   for (;;) {
     const result = await db.kysely
       .deleteFrom('request_logs')
-      .where('request_id', 'in', (eb) => eb.selectFrom('request_logs').select('request_id').where('created_at', '<', cutoff).limit(BATCH))
+      .where('id', 'in', (eb) => eb.selectFrom('request_logs').select('id').where('created_at', '<', cutoff).limit(BATCH))
       .executeTakeFirst();
     const n = Number(result.numDeletedRows);
     deleted += n;

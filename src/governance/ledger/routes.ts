@@ -61,12 +61,12 @@ export async function ledgerRoutes(app: FastifyInstance, opts: { db: Db }): Prom
       } catch {
         throw new ProxyError('invalid_request', 'cursor is not one this API returned', 'cursor');
       }
-      q = q.where((eb) => eb.or([eb('created_at', '<', after[0]), eb.and([eb('created_at', '=', after[0]), eb('request_id', '<', after[1])])]));
+      q = q.where((eb) => eb.or([eb('created_at', '<', after[0]), eb.and([eb('created_at', '=', after[0]), eb('id', '<', after[1])])]));
     }
-    const rows = await q.orderBy('created_at', 'desc').orderBy('request_id', 'desc').limit(limit + 1).execute();
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { object: 'list', data: page.map((r) => logView(r)), next_cursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.created_at, last.request_id])).toString('base64url') : null };
+    return { object: 'list', data: page.map((r) => logView(r)), next_cursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.created_at, last.id])).toString('base64url') : null };
   });
 
   app.get('/v1/logs/export', ADMIN, async (request, reply) => {
@@ -89,9 +89,12 @@ export async function ledgerRoutes(app: FastifyInstance, opts: { db: Db }): Prom
     reply.raw.end();
   });
 
+  // A row's own id, or a request id (clients may reuse one: the newest of its rows).
   app.get('/v1/logs/:request_id', ADMIN, async (request) => {
     const { request_id } = request.params as { request_id: string };
-    const row = await k.selectFrom('request_logs').selectAll().where('request_id', '=', request_id).executeTakeFirst();
+    const row =
+      (await k.selectFrom('request_logs').selectAll().where('id', '=', request_id).executeTakeFirst()) ??
+      (await k.selectFrom('request_logs').selectAll().where('request_id', '=', request_id).orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst());
     if (!row) throw new ProxyError('not_found', `No request '${request_id}' in the ledger`, 'request_id');
     return logView(row, true);
   });

@@ -1,5 +1,5 @@
 // Writes ledger rows from a bounded in-memory queue, in batches, off the request path. A batch is one
-// transaction: rows inserted idempotently (a request id already written is skipped) and only the rows
+// transaction: rows inserted idempotently (a row id already written is skipped) and only the rows
 // actually inserted added to the daily rollups, so a retried batch never counts twice. A failed batch
 // is retried with backoff; rows finally given up are counted and logged, never dropped silently.
 import type { Logger } from 'pino';
@@ -87,11 +87,11 @@ export class LedgerWriter {
   /** One transaction: the rows not written before, and their sums added to spend_daily. */
   private async write(batch: RequestLogsTable[]): Promise<number> {
     return this.db.kysely.transaction().execute(async (trx) => {
-      const inserted = await trx.insertInto('request_logs').values(batch).onConflict((oc) => oc.column('request_id').doNothing()).returning('request_id').execute();
-      const ids = new Set(inserted.map((r) => r.request_id));
+      const inserted = await trx.insertInto('request_logs').values(batch).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
+      const ids = new Set(inserted.map((r) => r.id));
       const sums = new Map<string, SpendDailyTable>();
       for (const row of batch) {
-        if (!ids.has(row.request_id)) continue;
+        if (!ids.has(row.id)) continue;
         const key: Omit<SpendDailyTable, 'requests' | 'errors' | 'input_tokens' | 'output_tokens' | 'cost_usd'> = {
           day: row.created_at.slice(0, 10),
           key_id: row.key_id ?? '',

@@ -38,8 +38,8 @@ export function LogsPage() {
     <${Loaded} state=${logs} empty=${(d) => d.data.length === 0} emptyText="No requests match these filters.">
       ${(d) => html`<div class="table-wrap"><table class="logs">
         <thead><tr><th>Time</th><th>Status</th><th>Route</th><th>Model</th><th>Provider</th><th>Key</th><th class="num">Tokens in / out</th><th class="num">Cost</th><th class="num">Latency</th></tr></thead>
-        <tbody>${d.data.map((r) => html`<tr key=${r.request_id}>
-          <td><a href=${`#/logs/${encodeURIComponent(r.request_id)}`}>${time(r.created_at)}</a></td>
+        <tbody>${d.data.map((r) => html`<tr key=${r.id}>
+          <td><a href=${`#/logs/${encodeURIComponent(r.id)}`}>${time(r.created_at)}</a></td>
           <td><${StatusCode} status=${r.status} /></td>
           <td>${r.route}</td>
           <td>${r.model ?? '—'}</td>

@@ -2,7 +2,7 @@
 // digest with one Map lookup, so no request waits on the database. Rebuilt from the database at
 // start and after every change this process makes.
 import type { TeamsTable, VirtualKeysTable } from '../db/tables.js';
-import { globToRegExp } from '../routing/candidates.js';
+import { allowsModel, describeTarget, type ModelTarget } from './model-access.js';
 import { keyView, teamView, type KeyView, type TeamView } from './records.js';
 
 export interface Principal {
@@ -11,10 +11,6 @@ export interface Principal {
 }
 
 export type Lookup = { principal: Principal } | { refused: string };
-
-function allows(models: string[] | null, model: string): boolean {
-  return models === null || models.some((glob) => globToRegExp(glob).test(model));
-}
 
 export class KeyIndex {
   private byHash = new Map<string, { row: VirtualKeysTable; previous: boolean }>();
@@ -55,10 +51,10 @@ export class KeyIndex {
     return { principal: { key, team: row.team_id ? (this.teams.get(row.team_id) ?? null) : null } };
   }
 
-  /** Null when the key (and its team) may use `model`, else why not. */
-  modelRefusal(principal: Principal, model: string): string | null {
-    if (!allows(principal.key.models, model)) return `This key may not use model '${model}'`;
-    if (principal.team && !allows(principal.team.models, model)) return `Team '${principal.team.name}' may not use model '${model}'`;
+  /** Null when the key (and its team) may use the model the request reaches, else why not. */
+  modelRefusal(principal: Principal, target: ModelTarget): string | null {
+    if (!allowsModel(principal.key.models, target)) return `This key may not use model ${describeTarget(target)}`;
+    if (principal.team && !allowsModel(principal.team.models, target)) return `Team '${principal.team.name}' may not use model ${describeTarget(target)}`;
     return null;
   }
 }

@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime.js';
 import { KeyIndex } from './key-index.js';
 import { Budgets } from './budgets/budgets.js';
 import { KeyStore } from './key-store.js';
+import { modelTarget } from './model-access.js';
 import { BodyCapture } from './ledger/bodies.js';
 import { startRetention } from './ledger/retention.js';
 import { LEDGER_ROUTES, ledgerRow } from './ledger/row.js';
@@ -73,7 +74,7 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
     const principal = request.proxy.principal;
     if (!principal) return done();
     const model = (request.body as { model?: unknown } | undefined)?.model;
-    const refusal = typeof model === 'string' ? index.modelRefusal(principal, model) : null;
+    const refusal = typeof model === 'string' ? index.modelRefusal(principal, modelTarget(model, runtime.config)) : null;
     if (refusal) return done(new ProxyError('insufficient_permissions', refusal, 'model'));
     limits
       .check(principal, request, reply)

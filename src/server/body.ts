@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/schema.js';
 import { ProxyError } from '../errors.js';
+import { mayRepeatKey, topLevelKeyCount } from './duplicate-keys.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,11 +29,19 @@ function parseJson(request: FastifyRequest, body: Buffer, done: Done): void {
     done(null, undefined);
     return;
   }
+  const text = body.toString('utf8');
+  let parsed: unknown;
   try {
-    done(null, JSON.parse(body.toString('utf8')));
+    parsed = JSON.parse(text);
   } catch (error) {
     done(new ProxyError('invalid_request', `Malformed JSON body: ${(error as Error).message}`));
+    return;
   }
+  if (mayRepeatKey(text, 'model') && topLevelKeyCount(text, 'model') > 1) {
+    done(new ProxyError('invalid_request', 'The request body names "model" more than once; send it once', 'model'));
+    return;
+  }
+  done(null, parsed);
 }
 
 function bodyReader(limitMb: number) {

@@ -7,18 +7,16 @@
 // (benchmark a committed version instead of the working tree), --no-wait (do not wait for other
 // processes on the machine to go quiet before each run), --cpu-prof (profile llm-proxy during the run
 // and print where its time went).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import ts from 'typescript';
-import type { LoadAnswer, LoadJob, MaxResult } from './load-worker.js';
-import { RssSampler, cpuTicks, firstJsonLine, foreignCores, freePort, processTree, spawnPinned, startCommand, stop, waitForHttp, waitForQuiet, type Pinned } from './processes.js';
+import { fmtRate, LoadWorker, measure, NOISY_CORES, rotate } from './load-driver.js';
+import type { LoadJob } from './load-worker.js';
+import { firstJsonLine, RssSampler, processTree, spawnPinned, stop, type Pinned } from './processes.js';
 import { formatSummary, summariseProfile } from './profile-summary.js';
-import type { RateResult } from './rate-client.js';
 import {
   endpointRows,
   endpointTitle,
@@ -32,15 +30,9 @@ import {
   type Sample,
   type Scenario,
 } from './report.js';
+import { BODIES, build, CACHE_BODY, cacheHits, CLIENT_KEY, exportRef, log, PATHS, PROXY_CORE, ROOT, Targets, TSX, type Target } from './targets.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TSX = import.meta.resolve('tsx');
-const PROXY_CORE = 0;
 const LOAD_CORE = 1;
-const CLIENT_KEY = 'bench-client-key';
-/** `npm start`'s environment and Node flags, read from package.json so the two cannot drift apart. */
-const START = startCommand(path.join(ROOT, 'package.json'));
-const START_FLAGS = START.args.filter((arg) => /^--[a-z-]+=/.test(arg));
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const { values: args } = parseArgs({
@@ -64,47 +56,7 @@ const SECONDS = quick
   : { max: 4, warmup: 1, rate: { 100: 6, 500: 4, 2000: 3 } as Record<number, number> };
 const MAX_CONNECTIONS = 50;
 const runner = args.runner === 'tsx' ? 'tsx' : 'dist';
-/** Shared machines: wait for other processes to use less than QUIET_CORES before each run. */
 const waitQuiet = args['no-wait'] !== true;
-const QUIET_CORES = 0.1;
-const QUIET_WAIT_MS = 10_000;
-/** A run during which others used this much CPU is repeated (up to MAX_TRIES) and flagged. */
-const NOISY_CORES = 0.25;
-const MAX_TRIES = 3;
-
-const BODIES: Record<Endpoint, string> = {
-  chat: JSON.stringify({
-    model: 'bench-model',
-    messages: [
-      { role: 'system', content: 'You are a helpful assistant.' },
-      { role: 'user', content: 'Say hello in one short sentence.' },
-    ],
-    temperature: 0.7,
-    max_tokens: 64,
-  }),
-  stream: JSON.stringify({
-    model: 'bench-model',
-    messages: [
-      { role: 'system', content: 'You are a helpful assistant.' },
-      { role: 'user', content: 'Say hello in one short sentence.' },
-    ],
-    temperature: 0.7,
-    max_tokens: 64,
-    stream: true,
-  }),
-  embeddings: JSON.stringify({ model: 'bench-embedding', input: 'The quick brown fox jumps over the lazy dog.' }),
-};
-const CACHE_BODY = BODIES.chat.replace('"temperature":0.7', '"temperature":0');
-const PATHS: Record<Endpoint, string> = { chat: '/v1/chat/completions', stream: '/v1/chat/completions', embeddings: '/v1/embeddings' };
-
-interface Target {
-  name: string;
-  url: string;
-  proc?: Pinned;
-  bodies?: Partial<Record<Endpoint, string>>;
-  /** The client key it is called with (default: the config key). */
-  key?: string;
-}
 
 const children: Pinned[] = [];
 let workDir = '';
@@ -112,210 +64,11 @@ let workDir = '';
 let source = ROOT;
 const profileDir = path.join(ROOT, 'bench/results', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 
-function log(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
-/**
- * Production logging: one JSON line per request at info, to stdout (logging.file unset), which the
- * bench points at /dev/null so the proxy pays for formatting and writing, not for storing. A log
- * file on this machine's shared disk put the file system's write work on the proxy's pinned core and
- * raised p50 at 500 req/s by tens of milliseconds, which measures the disk, not the proxy.
- */
-function proxyConfig(mockUrl: string, port: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    server: { host: '127.0.0.1', port },
-    auth: { api_keys: [CLIENT_KEY] },
-    logging: { level: 'info' },
-    providers: [
-      { name: 'mock', type: 'openai_compatible', base_url: `${mockUrl}/v1`, api_key_env: 'BENCH_UPSTREAM_KEY', models: ['*'], timeout: 30, max_retries: 0 },
-    ],
-    ...extra,
-  };
-}
-
-/** The environment of the proxy under test: ours, minus anything that would override its config file. */
-function proxyEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('PROXY_API_') && key !== 'ENVIRONMENT') env[key] = value;
-  }
-  return { ...env, ...START.env, NODE_ENV: 'production', BENCH_UPSTREAM_KEY: 'sk-bench-upstream-key' };
-}
-
-async function startLlmProxy(name: string, mockUrl: string, extra: Record<string, unknown> = {}): Promise<Target> {
-  const port = await freePort();
-  const configFile = path.join(workDir, `${name}.config.json`);
-  writeFileSync(configFile, JSON.stringify(proxyConfig(mockUrl, port, extra), null, 2));
-  // The same environment and V8 flags as `npm start` (README, "Operating it": a small young
-  // generation, an old one collected once it has grown by 25 %, glibc's trim threshold fixed).
-  const entry = [...START_FLAGS, ...(runner === 'dist' ? [path.join(source, 'dist/main.js')] : ['--import', TSX, path.join(source, 'src/main.ts')])];
-  const profile = args['cpu-prof'] && name === 'llm-proxy' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const proc = spawnPinned(name, PROXY_CORE, [...profile, ...entry, '--config', configFile], proxyEnv(), 'ignore');
-  children.push(proc);
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(proc, `${url}/health/live`);
-  return { name, url, proc };
-}
-
-/** Exports src/ and the TypeScript settings of a commit into the work dir, sharing node_modules. */
-function exportRef(ref: string): string {
-  const dir = path.join(workDir, 'source');
-  mkdirSync(dir);
-  const tar = execFileSync('git', ['archive', '--format=tar', ref, 'src', 'tsconfig.json', 'tsconfig.build.json', 'package.json'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 });
-  execFileSync('tar', ['-x', '-C', dir], { input: tar });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  log(`benchmarking ${ref} (${execFileSync('git', ['rev-parse', '--short', ref], { cwd: ROOT, encoding: 'utf8' }).trim()}) exported to ${dir}`);
-  return dir;
-}
-
-function build(): void {
-  log(`building ${path.relative(ROOT, path.join(source, 'dist')) || 'dist'}/ (npm run build = tsc -p tsconfig.build.json)`);
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: source, encoding: 'utf8' });
-  if (result.status !== 0) log(`tsc reported problems (output still emitted):\n${result.stdout}${result.stderr}`);
-  if (!existsSync(path.join(source, 'dist/main.js'))) throw new Error('dist/main.js was not built');
-}
-
-/**
- * A floor proxy (bench/<name>.ts) runs as plain JavaScript like the dist/ build of llm-proxy, not
- * through tsx, whose loader thread would add its own memory and start-up work. It is written under
- * node_modules/.cache so that its `undici` and `fastify` imports resolve to the project's copies.
- */
-function transpileFloor(name: string): string {
-  const dir = path.join(ROOT, 'node_modules/.cache/llm-proxy-bench');
-  mkdirSync(dir, { recursive: true });
-  const text = readFileSync(path.join(ROOT, `bench/${name}.ts`), 'utf8');
-  const { outputText } = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-  // llm-proxy's own modules come from the build being measured, as llm-proxy itself does.
-  const built = `${pathToFileURL(path.join(source, 'dist')).href}/`;
-  // Bench modules it imports are transpiled beside it.
-  const sibling = /from '\.\/([\w-]+)\.js'/g;
-  for (const [, other] of outputText.matchAll(sibling)) transpileFloor(other);
-  const file = path.join(dir, `${name}.mjs`);
-  writeFileSync(file, outputText.replaceAll("from '../src/", `from '${built}`).replace(sibling, "from './$1.mjs'"));
-  return file;
-}
-
-/** Starts the floor proxy bench/<file>.ts on the proxy core as `name`; it prints its port as its first line. */
-async function startFloor(file: string, name: string, mockUrl: string): Promise<{ proc: Pinned; url: string }> {
-  const entry = runner === 'dist' ? [transpileFloor(file)] : ['--import', TSX, path.join(ROOT, `bench/${file}.ts`)];
-  const proc = spawnPinned(name, PROXY_CORE, [...entry, mockUrl]);
-  children.push(proc);
-  return { proc, url: `http://127.0.0.1:${(await firstJsonLine<{ port: number }>(proc)).port}` };
-}
-
-class LoadWorker {
-  private nextId = 1;
-  private readonly waiting = new Map<number, (answer: LoadAnswer) => void>();
-  private buffer = '';
-
-  constructor(readonly proc: Pinned) {
-    proc.child.stdout!.setEncoding('utf8');
-    proc.child.stdout!.on('data', (text: string) => {
-      this.buffer += text;
-      let nl: number;
-      while ((nl = this.buffer.indexOf('\n')) >= 0) {
-        const line = this.buffer.slice(0, nl);
-        this.buffer = this.buffer.slice(nl + 1);
-        if (!line.trim()) continue;
-        const answer = JSON.parse(line) as LoadAnswer;
-        this.waiting.get(answer.id)?.(answer);
-        this.waiting.delete(answer.id);
-      }
-    });
-    proc.child.once('exit', (code) => {
-      for (const resolve of this.waiting.values()) resolve({ id: 0, ok: false, error: `load worker exited with ${code}: ${proc.stderr.join('\n')}` });
-    });
-  }
-
-  async run<T extends MaxResult | RateResult>(job: LoadJob): Promise<T> {
-    const id = this.nextId++;
-    const answer = await new Promise<LoadAnswer>((resolve) => {
-      this.waiting.set(id, resolve);
-      this.proc.child.stdin!.write(`${JSON.stringify({ id, ...job })}\n`);
-    });
-    if (!answer.ok) throw new Error(answer.error);
-    return answer.result as T;
-  }
-}
-
 function jobFor(target: Target, endpoint: Endpoint, scenario: Scenario, seconds?: number): LoadJob {
   const common = { url: target.url, path: PATHS[endpoint], body: target.bodies?.[endpoint] ?? BODIES[endpoint], headers: { authorization: `Bearer ${target.key ?? CLIENT_KEY}` } };
   if (scenario === 'max') return { kind: 'max', ...common, durationMs: (seconds ?? SECONDS.max) * 1000, connections: MAX_CONNECTIONS };
   const rate = Number(scenario.slice(5));
   return { kind: 'rate', ...common, rate, durationMs: (seconds ?? SECONDS.rate[rate]) * 1000 };
-}
-
-/**
- * llm-proxy called with a virtual key that has a budget and an rpm limit, both far above what the run
- * spends: every request reserves and settles its budget, counts its rpm and writes a ledger row (SQLite
- * in the work dir), none is refused. Compared with the config key on the same build.
- */
-async function virtualKeyTarget(mockUrl: string): Promise<Target> {
-  const admin = 'bench-admin-key';
-  const target = await startLlmProxy('llm-proxy+virtual-key', mockUrl, {
-    auth: { api_keys: [CLIENT_KEY], admin_keys: [admin] },
-    data_dir: path.join(workDir, 'virtual-key-data'),
-    pricing: { 'bench-model': { input_per_1k: 0.001, output_per_1k: 0.002 } },
-  });
-  const res = await fetch(`${target.url}/v1/keys`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-    body: JSON.stringify({ alias: 'bench', rpm: 1_000_000_000, budget: { max_usd: 1_000_000_000, period: 'total' } }),
-  });
-  if (res.status !== 201) throw new Error(`could not create the bench's virtual key: ${res.status} ${await res.text()}`);
-  target.key = ((await res.json()) as { key: string }).key;
-  return target;
-}
-
-/** Checks that a cache-enabled proxy really answers the repeated request from its cache. */
-async function cacheHits(target: Target): Promise<string | null> {
-  const send = () => fetch(`${target.url}${PATHS.chat}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` }, body: CACHE_BODY });
-  await (await send()).arrayBuffer();
-  const res = await send();
-  const body = await res.text();
-  const header = [...res.headers.entries()].find(([k, v]) => /cache/i.test(k) && /hit/i.test(v));
-  if (header) return `${header[0]}: ${header[1]}`;
-  return /"cache[^"]*"\s*:\s*("hit"|true)/i.test(body) ? 'cache hit flagged in _proxy_info' : null;
-}
-
-/**
- * Runs one job, after waiting (a little) for other processes on this machine to go quiet; a run
- * during which they used a noticeable share of the CPU is repeated, and the quietest try is kept.
- */
-type Measured = Pick<Sample, 'max' | 'rate' | 'foreignCores' | 'tries' | 'cpuUsPerRequest'>;
-
-async function measure(worker: LoadWorker, job: LoadJob, mine: number[], targetPid: number | undefined): Promise<Measured> {
-  let best: Measured | null = null;
-  for (let tries = 1; tries <= (waitQuiet ? MAX_TRIES : 1); tries++) {
-    if (waitQuiet) await waitForQuiet(mine, QUIET_CORES, QUIET_WAIT_MS, 250);
-    const before = cpuTicks(mine);
-    const targetBefore = targetPid ? cpuTicks([targetPid]).mine : 0;
-    const result = await worker.run<MaxResult | RateResult>(job);
-    const targetTicks = targetPid ? cpuTicks([targetPid]).mine - targetBefore : 0;
-    const foreign = foreignCores(before, cpuTicks(mine));
-    const served = job.kind === 'max' ? (result as MaxResult).requests : (result as RateResult).ok;
-    const sample: Measured = {
-      ...(job.kind === 'max' ? { max: result as MaxResult } : { rate: result as RateResult }),
-      foreignCores: foreign,
-      tries,
-      // CPU the process under test spent per answered request: what one core can serve, less noisy than req/s.
-      cpuUsPerRequest: targetPid && served > 0 ? (targetTicks * 10_000) / served : null,
-    };
-    if (!best || foreign < best.foreignCores) best = sample;
-    if (foreign < NOISY_CORES) break;
-  }
-  return best!;
-}
-
-function rotate<T>(list: readonly T[], by: number): T[] {
-  const n = list.length;
-  return list.map((_, i) => list[(i + by) % n]);
-}
-
-function fmtRate(r: RateResult): string {
-  const f = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(3));
-  return `p50 ${f(r.total.p50)} / ttfb ${f(r.ttfb.p50)} / p99 ${f(r.total.p99)} ms, ${r.achievedRate.toFixed(0)} req/s${r.non2xx + r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -328,31 +81,32 @@ async function main(): Promise<void> {
   // Taken before building: commits made while the run goes on are not what was measured.
   const revision = execFileSync('git', ['rev-parse', '--short', args.ref ?? 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
   const dirty = !args.ref && execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
-  if (args.ref) source = exportRef(args.ref);
-  if (runner === 'dist') build();
+  if (args.ref) source = exportRef(ROOT, workDir, args.ref);
+  if (runner === 'dist') build(source);
+  const start = new Targets({ workDir, source, runner, profileDir: args['cpu-prof'] ? profileDir : null, children });
 
   const mock = spawnPinned('mock', LOAD_CORE, ['--import', TSX, path.join(ROOT, 'bench/mock-upstream.ts')]);
   children.push(mock);
   const mockUrl = `http://127.0.0.1:${(await firstJsonLine<{ port: number }>(mock)).port}`;
-  const { proc: minimal, url: minimalUrl } = await startFloor('minimal-proxy', 'minimal', mockUrl);
-  const proxy = await startLlmProxy('llm-proxy', mockUrl);
+  const { proc: minimal, url: minimalUrl } = await start.startFloor('minimal-proxy', 'minimal', mockUrl);
+  const proxy = await start.startLlmProxy('llm-proxy', mockUrl);
   const targets: Target[] = [{ name: 'direct', url: mockUrl }, { name: 'minimal', url: minimalUrl, proc: minimal }, proxy];
 
   const features: FeatureScenario[] = [];
   const featureTargets: Target[] = [];
   const notes: string[] = [];
   // The framework's own floor: how much of llm-proxy's cost is Fastify's, and how much its features'.
-  const fastifyFloor = await startFloor('fastify-floor', 'fastify-floor', mockUrl);
+  const fastifyFloor = await start.startFloor('fastify-floor', 'fastify-floor', mockUrl);
   featureTargets.push({ name: 'fastify-floor', url: fastifyFloor.url, proc: fastifyFloor.proc });
   features.push({ target: 'fastify-floor', baseline: 'minimal', label: 'bare Fastify + undici pass-through (no features)', rate: 500, reference: true });
   // The required per-request features at their cheapest on the same framework (bench/feature-floor.ts).
-  const featureFloor = await startFloor('feature-floor', 'feature-floor', mockUrl);
+  const featureFloor = await start.startFloor('feature-floor', 'feature-floor', mockUrl);
   featureTargets.push({ name: 'feature-floor', url: featureFloor.url, proc: featureFloor.proc });
   features.push({ target: 'feature-floor', baseline: 'minimal', label: "Fastify + the issue's per-request features, leanest form", rate: 500, reference: true });
   const redisPrefix = `llm-proxy-bench-${process.pid}-${Date.now()}:`;
   if (!args['no-features']) {
     if (existsSync(path.join(source, 'src/cache/response-cache.ts'))) {
-      const cached = await startLlmProxy('llm-proxy+cache', mockUrl, { caching: { enabled: true } });
+      const cached = await start.startLlmProxy('llm-proxy+cache', mockUrl, { caching: { enabled: true } });
       cached.bodies = { chat: CACHE_BODY };
       const hit = await cacheHits(cached);
       if (hit) {
@@ -365,7 +119,7 @@ async function main(): Promise<void> {
       }
     } else notes.push('cache: src/cache/response-cache.ts does not exist yet; scenario left out');
     if (existsSync(path.join(source, 'src/server/rate-limit.ts'))) {
-      const limited = await startLlmProxy('llm-proxy+redis-limit', mockUrl, {
+      const limited = await start.startLlmProxy('llm-proxy+redis-limit', mockUrl, {
         redis: { url: REDIS_URL, key_prefix: redisPrefix },
         // Limits far above the offered load: every request is counted in Redis, none is refused.
         rate_limit: { enabled: true, requests_per_window: 1_000_000_000, burst_limit: 1_000_000_000, window_seconds: 60, routes: { [PATHS.chat]: '1000000000/minute' } },
@@ -374,7 +128,7 @@ async function main(): Promise<void> {
       features.push({ target: limited.name, baseline: 'llm-proxy', label: 'Redis rate limiter', rate: 500 });
     } else notes.push('rate limiter: src/server/rate-limit.ts does not exist yet; scenario left out');
     if (existsSync(path.join(source, 'src/governance/budgets/budgets.ts'))) {
-      const governed = await virtualKeyTarget(mockUrl);
+      const governed = await start.virtualKeyTarget(mockUrl);
       featureTargets.push(governed);
       features.push({ target: governed.name, baseline: 'llm-proxy', label: 'virtual key with a budget and an rpm limit', rate: 500 });
     } else notes.push('virtual keys: src/governance/budgets/budgets.ts does not exist yet; scenario left out');
@@ -414,7 +168,7 @@ async function main(): Promise<void> {
         for (const target of rotate([...targets, ...extra], turn++)) {
           const job = jobFor(target, endpoint, scenario);
           rss.phase();
-          const sample = await measure(worker, job, mine, target.proc?.pid);
+          const sample = await measure(worker, job, mine, target.proc?.pid, waitQuiet);
           const rssBytes = target.proc ? (rss.phase().get(target.proc.pid) ?? null) : null;
           samples.push({ rep, endpoint, target: target.name, ...sample, scenario, rssBytes });
           const noisy = sample.foreignCores >= NOISY_CORES ? ` [others used ${sample.foreignCores.toFixed(2)} cores]` : '';

@@ -1,17 +1,19 @@
-// Builds the Fastify app around a Runtime. main.ts starts it; tests build the same app. Plugins are
-// registered in the order a request meets them.
+// Builds the Fastify app around a Gateway (the parts gateway.ts composed). main.ts starts it; tests
+// build the same app. Plugins are registered in the order a request meets them, each handed the
+// parts it uses.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { LazyChildLogger } from './observability/logger.js';
-import type { Runtime } from './runtime.js';
+import type { Gateway } from './gateway.js';
 import authPlugin from './server/auth.js';
 import bodyPlugin from './server/body.js';
 import corsPlugin from './server/cors.js';
 import { drainOnClose } from './server/drain.js';
-import errorsPlugin from './server/errors.js';
+import errorsPlugin, { clientErrorHandler, frameworkErrors } from './server/errors.js';
+import adminInputPlugin from './server/admin-input.js';
 import ipAccessPlugin from './server/ip-access.js';
 import rateLimitPlugin from './server/rate-limit.js';
 import requestContextPlugin from './server/request-context.js';
@@ -53,7 +55,8 @@ const lazySchemaCompilers = {
   buildSerializer: onFirstUse('@fastify/fast-json-stringify-compiler') as CompilersFactory['buildSerializer'],
 };
 
-export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
+export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
+  const { runtime, redis, resilience, router, condenser, cache, keys, observability } = gateway;
   const { server } = runtime.config;
   const app = Fastify({
     loggerInstance: runtime.logger as FastifyBaseLogger,
@@ -65,37 +68,40 @@ export async function buildApp(runtime: Runtime): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     schemaController: { compilersFactory: lazySchemaCompilers },
+    frameworkErrors,
+    clientErrorHandler,
     childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
   });
 
   drainOnClose(app);
   await app.register(requestContextPlugin);
-  await app.register(observabilityPlugin, { runtime });
+  await app.register(observabilityPlugin, { runtime, observability });
   await app.register(discoveryPlugin, { runtime });
   await app.register(errorsPlugin);
   await app.register(bodyPlugin, { server });
   await app.register(corsPlugin, { server });
   await app.register(ipAccessPlugin, { runtime });
-  await app.register(authPlugin, { runtime });
-  await app.register(rateLimitPlugin, { runtime });
-  await app.register(governancePlugin, { runtime });
+  await app.register(authPlugin, { runtime, keys });
+  await app.register(adminInputPlugin);
+  await app.register(rateLimitPlugin, { runtime, redis });
+  await app.register(governancePlugin, { runtime, redis, keys });
 
-  await app.register(openaiRoutes, { runtime });
-  await app.register(responsesRoutes, { runtime });
-  await app.register(anthropicRoutes, { runtime });
-  await app.register(modelRoutes, { runtime });
-  await app.register(healthRoutes, { runtime });
-  await app.register(statusRoutes, { runtime });
+  await app.register(openaiRoutes, { runtime, condenser, cache });
+  await app.register(responsesRoutes, { runtime, router });
+  await app.register(anthropicRoutes, { runtime, router });
+  await app.register(modelRoutes, { runtime, resilience, router });
+  await app.register(healthRoutes, { runtime, resilience, cache, redis, alerts: observability.alerts });
+  await app.register(statusRoutes, { runtime, resilience, caches: gateway.caches });
   await app.register(metricsRoutes, { runtime });
-  await app.register(adminRoutes, { runtime });
+  await app.register(adminRoutes, { runtime, cache, reload: gateway.reload });
   await app.register(consolePlugin, { runtime });
 
   // Background health checks run only in a listening server (first one interval after start).
   app.addHook('onListen', async () => {
-    runtime.resilience.health.start();
+    resilience.health.start();
   });
   app.addHook('onClose', async () => {
-    await runtime.close();
+    await gateway.close();
   });
   return app;
 }

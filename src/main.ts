@@ -6,7 +6,7 @@ import 'dotenv/config';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
-import { Runtime } from './runtime.js';
+import { createGateway } from './gateway.js';
 import { checkExposure } from './start.js';
 
 const { values: args } = parseArgs({
@@ -48,8 +48,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  const runtime = new Runtime({ loaded, logger });
-  const app = await buildApp(runtime);
+  const gateway = await createGateway({ loaded, logger });
+  const { runtime } = gateway;
+  const app = await buildApp(gateway);
   await app.listen({ host: server.host, port: server.port });
   logger.info({ files: loaded.files, providers: runtime.handles.filter((h) => h.adapter).map((h) => h.config.name) }, `llm-proxy listening on http://${server.host}:${server.port}`);
 
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   // SIGHUP: re-read the configuration; an invalid one is logged and the running one keeps serving.
   process.on('SIGHUP', () => {
     try {
-      runtime.reload?.('SIGHUP');
+      gateway.reload('SIGHUP');
     } catch (error) {
       logger.error({ err: error }, 'configuration reload failed');
     }

@@ -1,20 +1,16 @@
-// What a running proxy holds: the configuration in force, the providers built from it (adapters and
-// their pools) and the router over them. Routes read `runtime.router` per request, so a reload that
-// swaps them takes effect for the next request while in-flight ones finish on the old providers.
+// The configuration in force and the providers built from it (adapters and their pools), with the
+// swap on reload: routes and the router read `handles` and `config` per request, so a swap takes
+// effect for the next request while in-flight ones finish on the old providers. The long-lived
+// parts that read it (router, resilience, caches, ...) are built around it in gateway.ts.
 import type { Logger } from 'pino';
 import { dataDir } from './config/data-dir.js';
-import type { KeyIndex } from './governance/key-index.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Config, ProviderConfig } from './config/schema.js';
 import { providerKind } from './providers/registry.js';
-import type { ProviderHandle } from './routing/candidates.js';
-import { ResponseCache } from './cache/response-cache.js';
-import { installResilience, type Resilience } from './routing/resilience.js';
-import { ProviderQuota } from './routing/quota.js';
-import { Router, type RouterPolicy } from './routing/router.js';
+import type { ProviderHandle, ProviderSource } from './routing/candidates.js';
 import { Upstream } from './upstream/pools.js';
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 export interface RuntimeOptions {
   loaded: LoadedConfig;
@@ -22,41 +18,17 @@ export interface RuntimeOptions {
   env?: Env;
 }
 
-export class Runtime {
+export class Runtime implements ProviderSource {
   config: Config;
   loaded: LoadedConfig;
   handles: ProviderHandle[];
-  router: Router;
-  /** Virtual keys and teams from the database (src/governance/), once the governance plugin loaded them. */
-  virtualKeys: KeyIndex | null = null;
   /** Providers from discovery sources (src/discovery/), merged after the config file's own. */
   discovered: DiscoveredProvider[] = [];
-  /** Breakers, quotas, health: appended by the features that own them; the router consults them all. */
-  readonly policies: RouterPolicy[] = [];
   readonly logger: Logger;
   readonly env: Env;
   readonly startedAt = Date.now();
-  /** A provider's status (healthy, degraded, ...) when a health monitor runs. */
-  status?: (provider: string) => string;
-  /** Extra per-provider fields for /providers and /status (breaker state, health details). */
-  describe?: (provider: string) => Record<string, unknown>;
   /** True once shutdown began: readiness fails, in-flight requests finish. */
   draining = false;
-  /** Re-reads the configuration and swaps it in (set by the observability plugin; SIGHUP calls it). */
-  reload?: (source: string) => unknown;
-  /** Unresolved alerts for /health, when alerting is wired. */
-  alertSummary?: () => { enabled: boolean; active: number; critical: number; warning: number };
-  /** Health monitors report each check here (llm_proxy_health_checks_total). */
-  onHealthCheck?: (provider: string, result: 'success' | 'failure') => void;
-  /** Caches POST /cache/clear empties, by name (health checks, summaries, responses). */
-  readonly caches = new Map<string, () => Promise<void> | void>();
-  /** Circuit breakers, health monitor and chaos policies (routing/resilience.ts). */
-  readonly resilience: Resilience;
-  /** The response cache (src/cache/): `clear()` and `stats()` for /cache/clear, /health and metrics. */
-  readonly cache: ResponseCache;
-  /** Per-provider hourly upstream quotas (`providers[].rate_limit`), a router policy. */
-  readonly quota: ProviderQuota;
-  private readonly closers: Array<() => Promise<void> | void> = [];
 
   constructor(options: RuntimeOptions) {
     this.logger = options.logger;
@@ -64,12 +36,6 @@ export class Runtime {
     this.loaded = options.loaded;
     this.config = options.loaded.config;
     this.handles = buildProviders(this.config, this.env, this.logger, this.discovered);
-    this.router = new Router(this.handles, this.config, this.policies, this.logger);
-    this.resilience = installResilience(this);
-    this.cache = new ResponseCache(this);
-    this.caches.set('responses', async () => void (await this.cache.clear()));
-    this.quota = new ProviderQuota(this);
-    this.policies.push(this.quota);
   }
 
   /** The writable state folder (`data_dir`, resolved against the config file's folder). */
@@ -97,17 +63,11 @@ export class Runtime {
   private rebuild(): void {
     const old = this.handles;
     this.handles = buildProviders(this.config, this.env, this.logger, this.discovered);
-    this.router = new Router(this.handles, this.config, this.policies, this.logger);
     for (const handle of old) void handle.adapter?.close();
   }
 
-  /** Registers cleanup run by close(), last registered first. */
-  onClose(closer: () => Promise<void> | void): void {
-    this.closers.push(closer);
-  }
-
+  /** Closes the providers' connection pools. */
   async close(): Promise<void> {
-    for (const closer of this.closers.reverse()) await closer();
     await Promise.all(this.handles.map((h) => h.adapter?.close()));
   }
 }

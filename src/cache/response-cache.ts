@@ -3,8 +3,9 @@
 // reported and count as misses: the cache fails open. Also holds the in-flight calls identical
 // requests share (coalescing) and the counters behind stats().
 import { LRUCache } from 'lru-cache';
-import type { Runtime } from '../runtime.js';
-import { sharedRedis, type SharedRedis } from '../state/redis.js';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { SharedRedis } from '../state/redis.js';
 import { decodeEntry, encodeEntry, entrySize, type CachedResponse } from './entry.js';
 
 export interface CacheBackend {
@@ -137,19 +138,24 @@ export class ResponseCache {
   /** Calls in flight per key; identical requests wait for the first one's answer. */
   readonly inflight = new Map<string, Promise<CachedResponse | null>>();
   private memory: MemoryBackend | null = null;
-  private redis: RedisBackend | null = null;
+  private readonly redis: RedisBackend | null;
 
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly config: () => Config,
+    private readonly shared: SharedRedis | null,
+    private readonly logger: Logger,
+  ) {
+    this.redis = shared ? new RedisBackend(shared) : null;
+  }
 
   get enabled(): boolean {
-    return this.runtime.config.caching.enabled;
+    return this.config().caching.enabled;
   }
 
   /** Redis when `redis.url` is set, else memory (rebuilt, empty, when its size or compression changes). */
   backend(): CacheBackend {
-    const shared = sharedRedis(this.runtime);
-    if (shared) return (this.redis ??= new RedisBackend(shared));
-    const settings = this.runtime.config.caching.response_cache;
+    if (this.redis) return this.redis;
+    const settings = this.config().caching.response_cache;
     const maxBytes = Math.floor(settings.max_size_mb * 1024 * 1024);
     if (!this.memory || this.memory.maxBytes !== maxBytes || this.memory.compress !== settings.compression) {
       this.memory = new MemoryBackend(maxBytes, settings.compression, settings.ttl * 1000);
@@ -169,7 +175,7 @@ export class ResponseCache {
 
   async store(key: string, entry: CachedResponse): Promise<void> {
     try {
-      await this.backend().set(key, entry, this.runtime.config.caching.response_cache.ttl * 1000);
+      await this.backend().set(key, entry, this.config().caching.response_cache.ttl * 1000);
     } catch (error) {
       this.report(error);
     }
@@ -205,8 +211,7 @@ export class ResponseCache {
   }
 
   private report(error: unknown): void {
-    const shared = sharedRedis(this.runtime);
-    if (shared) shared.report('response_cache', error);
-    else this.runtime.logger.warn({ err: error }, 'response cache error');
+    if (this.shared) this.shared.report('response_cache', error);
+    else this.logger.warn({ err: error }, 'response cache error');
   }
 }

@@ -6,17 +6,18 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChunkStream, JsonResult, Operation } from '../providers/types.js';
 import type { DispatchResult } from '../routing/router.js';
 import { sendJsonResult, writeStream, type OpenedStream } from '../routes/respond.js';
-import type { Runtime } from '../runtime.js';
+import type { Config } from '../config/schema.js';
 import { summarise, type CachedResponse } from './entry.js';
+import type { ResponseCache } from './response-cache.js';
 import { cacheKey } from './key.js';
 import { replayChunks, StreamAssembler } from './stream-entry.js';
 
 const CACHEABLE: ReadonlySet<Operation> = new Set(['chat', 'completions', 'embeddings']);
 
 export type CachePlan =
-  | { runtime: Runtime; mode: 'bypass' }
+  | { cache: ResponseCache; config: Config; mode: 'bypass' }
   /** `refresh` (Cache-Control: no-cache) skips the lookup but stores the fresh answer. */
-  | { runtime: Runtime; mode: 'lookup' | 'refresh'; op: Operation; key: string; includeUsage: boolean };
+  | { cache: ResponseCache; config: Config; mode: 'lookup' | 'refresh'; op: Operation; key: string; includeUsage: boolean };
 
 export interface CacheCalls {
   json: () => Promise<DispatchResult<JsonResult>>;
@@ -36,29 +37,28 @@ function header(request: FastifyRequest, name: string): string {
  * and chat or completions at temperature 0 (any temperature with `cache_nondeterministic` or
  * `x-proxy-cache: force`) are looked up; `x-proxy-cache: bypass` and `Cache-Control: no-store` skip.
  */
-export function planCache(runtime: Runtime, request: FastifyRequest, op: Operation, body: object): CachePlan | null {
-  const caching = runtime.config.caching;
+export function planCache(cache: ResponseCache, config: Config, request: FastifyRequest, op: Operation, body: object): CachePlan | null {
+  const caching = config.caching;
   if (!caching.enabled) return null;
   const directive = header(request, 'x-proxy-cache');
   const control = header(request, 'cache-control');
-  if (!CACHEABLE.has(op) || directive === 'bypass' || control.includes('no-store')) return { runtime, mode: 'bypass' };
+  if (!CACHEABLE.has(op) || directive === 'bypass' || control.includes('no-store')) return { cache, config, mode: 'bypass' };
   const params = body as Record<string, unknown>;
   const deterministic = op === 'embeddings' || params.temperature === 0;
-  if (!deterministic && !caching.cache_nondeterministic && directive !== 'force') return { runtime, mode: 'bypass' };
-  const key = cacheKey(op, params, caching.shared_across_keys ? null : request.proxy.keyHash, runtime.config);
+  if (!deterministic && !caching.cache_nondeterministic && directive !== 'force') return { cache, config, mode: 'bypass' };
+  const key = cacheKey(op, params, caching.shared_across_keys ? null : request.proxy.keyHash, config);
   const includeUsage = Boolean((params.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage);
-  return { runtime, mode: control.includes('no-cache') ? 'refresh' : 'lookup', op, key, includeUsage };
+  return { cache, config, mode: control.includes('no-cache') ? 'refresh' : 'lookup', op, key, includeUsage };
 }
 
 export async function serveCached(plan: CachePlan, request: FastifyRequest, reply: FastifyReply, calls: CacheCalls): Promise<unknown> {
-  const { runtime } = plan;
-  const cache = runtime.cache;
+  const { cache, config } = plan;
   if (plan.mode === 'bypass') {
     cache.bypassed++;
     mark(request, reply, 'BYPASS');
     if (calls.stream) return writeStream(request, reply, await calls.stream());
     const outcome = await calls.json();
-    return sendJsonResult(request, reply, outcome, { enabled: runtime.config.server.proxy_info, extra: { ...calls.info?.(outcome), cache_hit: false } });
+    return sendJsonResult(request, reply, outcome, { enabled: config.server.proxy_info, extra: { ...calls.info?.(outcome), cache_hit: false } });
   }
 
   for (;;) {
@@ -135,7 +135,7 @@ export async function serveCached(plan: CachePlan, request: FastifyRequest, repl
   }
   const { data, raw } = outcome.value;
   finish(data.error === undefined ? entryFrom(plan.op, outcome, raw ?? Buffer.from(JSON.stringify(data)), data) : null);
-  return sendJsonResult(request, reply, outcome, { enabled: runtime.config.server.proxy_info, extra: { ...calls.info?.(outcome), cache_hit: false } });
+  return sendJsonResult(request, reply, outcome, { enabled: config.server.proxy_info, extra: { ...calls.info?.(outcome), cache_hit: false } });
 }
 
 function mark(request: FastifyRequest, reply: FastifyReply, status: 'HIT' | 'MISS' | 'BYPASS'): void {
@@ -161,7 +161,7 @@ async function sendHit(plan: Extract<CachePlan, { key: string }>, request: Fasti
   }
   // `data` carries the answer's small members (usage for accounting); the bytes are sent as stored.
   const outcome = hitOutcome<JsonResult>(entry, { data: entry.summary, raw: entry.body });
-  return sendJsonResult(request, reply, outcome, { enabled: plan.runtime.config.server.proxy_info, extra: { cache_hit: true } });
+  return sendJsonResult(request, reply, outcome, { enabled: plan.config.server.proxy_info, extra: { cache_hit: true } });
 }
 
 async function* replay(chunks: readonly string[]): ChunkStream {

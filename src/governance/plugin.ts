@@ -8,7 +8,8 @@ import fp from 'fastify-plugin';
 import { openDatabase, type Db } from '../db/database.js';
 import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { KeyIndex } from './key-index.js';
+import type { SharedRedis } from '../state/redis.js';
+import type { KeyIndex } from './key-index.js';
 import { Budgets } from './budgets/budgets.js';
 import { KeyStore } from './key-store.js';
 import { modelTarget } from './model-access.js';
@@ -34,12 +35,18 @@ const METRIC_BUDGETS = 500;
 /** How often a replica checks the database for key and team changes made by another replica. */
 const SYNC_INTERVAL_MS = 500;
 
-async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
+export interface GovernanceOptions {
+  runtime: Runtime;
+  redis: SharedRedis | null;
+  /** The index the auth hook reads; this plugin fills it from the database and keeps it in step. */
+  keys: KeyIndex;
+}
+
+async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): Promise<void> {
+  const { runtime, redis, keys: index } = opts;
   const db = await openDatabase(runtime.config.database, runtime.dataDir);
   runtime.logger.info({ database: db.describe }, 'governance database ready');
   const store = new KeyStore(db);
-  const index = new KeyIndex();
   let version = '';
   const reload = async () => {
     version = await store.version();
@@ -60,11 +67,10 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
       .finally(() => (syncing = false));
   }, SYNC_INTERVAL_MS);
   sync.unref();
-  runtime.virtualKeys = index;
   app.decorate('database', db);
 
-  const limits = new RequestLimits(runtime);
-  const budgets = new Budgets(runtime, db, runtime.logger.child({ component: 'budgets' }));
+  const limits = new RequestLimits(runtime, redis);
+  const budgets = new Budgets(runtime, redis, db, runtime.logger.child({ component: 'budgets' }));
   app.decorate('budgets', budgets);
   await budgets.rebuildAll(index.principals()).catch((error: unknown) => runtime.logger.warn({ err_message: (error as Error).message }, 'budget counters not rebuilt at start; they are rebuilt on first use'));
   const bodies = new BodyCapture(() => runtime.config);
@@ -164,7 +170,7 @@ async function governancePlugin(app: FastifyInstance, opts: { runtime: Runtime }
     await flush();
     stopRetention();
     await ledger.stop();
-    runtime.virtualKeys = null;
+    index.load([], []);
     await db.close();
   });
 }

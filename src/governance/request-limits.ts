@@ -7,7 +7,7 @@ import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { rateLimitedError, retryAfterSeconds } from '../server/rate-limit.js';
 import { increment, memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
-import { sharedRedis } from '../state/redis.js';
+import type { SharedRedis } from '../state/redis.js';
 import type { Principal } from './key-index.js';
 import { memoryUsageCounters, redisUsageCounters, type UsageCounters } from './usage-counters.js';
 
@@ -35,8 +35,10 @@ export class RequestLimits {
   /** Slots each request holds, released when it ends. */
   private readonly held = new WeakMap<FastifyRequest, string[]>();
 
-  constructor(private readonly runtime: Runtime) {
-    const redis = sharedRedis(runtime);
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly redis: SharedRedis | null,
+  ) {
     this.hits = redis ? redisCounters(redis.client, redis.key('vk-rpm:')) : memoryCounters();
     this.usage = redis ? redisUsageCounters(redis.client, redis.key('vk-')) : memoryUsageCounters();
   }
@@ -50,7 +52,7 @@ export class RequestLimits {
       await this.parallel(all, request);
     } catch (error) {
       if (error instanceof ProxyError) throw error;
-      sharedRedis(this.runtime)?.report('rate_limit', error);
+      this.redis?.report('rate_limit', error);
       if (this.runtime.config.rate_limit.on_store_error === 'closed') {
         throw new ProxyError('provider_unavailable', 'Rate limiting is unavailable because its store cannot be reached; try again shortly', null, {}, { 'retry-after': '1' });
       }
@@ -63,7 +65,7 @@ export class RequestLimits {
     this.held.delete(request);
     const work = held.map((slot) => this.usage.release(slot));
     if (tokens > 0) for (const scope of scopes(principal)) if (scope.tpm) work.push(this.usage.add(`tpm:${scope.id}`, tokens, MINUTE).then(() => undefined));
-    await Promise.all(work).catch((error: unknown) => sharedRedis(this.runtime)?.report('rate_limit', error));
+    await Promise.all(work).catch((error: unknown) => this.redis?.report('rate_limit', error));
   }
 
   private async requests(all: Scope[], reply: FastifyReply): Promise<void> {

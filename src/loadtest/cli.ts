@@ -7,7 +7,8 @@ import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { makePlan, PlanError } from './plan.js';
-import { planInfo, writeReports, type LoadReport } from './report.js';
+import type { LoadReport } from './load-report.js';
+import { planInfo, writeReports } from './report.js';
 import { runLoad, type Progress } from './runner.js';
 import { perSecond, summarise, verdict } from './stats.js';
 

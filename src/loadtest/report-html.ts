@@ -1,6 +1,6 @@
 // The HTML report: one self-contained file (inline CSS and SVG charts, no script, no network) that
 // opens offline. Every value is escaped: scenario names and error kinds come from the run.
-import type { LoadReport } from './report.js';
+import type { LoadReport } from './load-report.js';
 
 const esc = (value: unknown): string => String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

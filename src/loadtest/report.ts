@@ -2,20 +2,9 @@
 // raw requests as CSV, and the HTML page; files named after the tier and the start time.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { LoadReport } from './load-report.js';
 import type { Plan } from './plan.js';
 import { renderHtml } from './report-html.js';
-import type { Sample, SecondRow, Summary, Verdict } from './stats.js';
-
-export interface LoadReport {
-  target: string;
-  started_at: string;
-  plan: { tier: string; users: number; duration_s: number; ramp_up_s: number; expected_rps: number; think_time_ms: number; seed: number; scenarios: Record<string, number> };
-  max_error_rate: number;
-  summary: Summary;
-  verdict: Verdict;
-  timeseries: SecondRow[];
-  requests?: Sample[];
-}
 
 export interface ReportSettings {
   formats: ReadonlyArray<'json' | 'html' | 'csv'>;

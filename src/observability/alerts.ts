@@ -9,26 +9,8 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../config/atomic-write.js';
 import { alertRuleSchema, formatIssues, type AlertRule, type Config } from '../config/schema.js';
 import { ProxyError } from '../errors.js';
+import type { Alert } from './alert.js';
 import { sendWebhook } from './webhook.js';
-
-export type Severity = AlertRule['severity'];
-export type AlertStatus = 'active' | 'acknowledged' | 'resolved';
-
-export interface Alert {
-  id: string;
-  rule: string;
-  description: string;
-  severity: Severity;
-  status: AlertStatus;
-  metric_path: string;
-  condition: AlertRule['condition'];
-  threshold: number;
-  value: number;
-  message: string;
-  started_at: string;
-  acknowledged_at: string | null;
-  resolved_at: string | null;
-}
 
 export type RuleView = AlertRule & { source: 'config' | 'api' };
 

@@ -2,14 +2,13 @@
 // /metrics. Fed by a RouterPolicy (attempts, retries, fallbacks, upstream time, in-flight attempts)
 // and by the request-done hook (requests, durations, overhead, tokens, cost); gauges that mirror
 // other features' state (breakers, provider status, cache) are read at scrape time.
-import { Counter, Gauge, Registry, collectDefaultMetrics, type CounterConfiguration } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Usage } from '../providers/types.js';
-import { readiness } from '../routes/health.js';
-import { storeStatus } from '../state/redis.js';
-import type { AttemptEvent, RouterPolicy } from '../routing/router.js';
-import type { Runtime } from '../runtime.js';
+import type { AttemptEvent, RouterPolicy } from '../routing/policy.js';
 import { FastHistogram } from './histogram.js';
 import { ProviderStats } from './provider-stats.js';
+import { registerStateGauges, type StateGaugeDeps } from './state-gauges.js';
+import { processMetrics, Tally } from './tally.js';
 import { DEFAULT_PRICES, plainModel } from './usage.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -33,62 +32,7 @@ export interface RequestRecord {
   condensed: boolean;
 }
 
-/**
- * Default process metrics (CPU, memory, event loop, GC) are collected once per process: their
- * collectors install observers that live as long as the process, so every proxy instance shares them.
- */
-let processRegistry: Registry | null = null;
-function processMetrics(): Registry {
-  if (!processRegistry) {
-    processRegistry = new Registry();
-    collectDefaultMetrics({ register: processRegistry });
-  }
-  return processRegistry;
-}
-
-/**
- * Increments of one prom-client Counter, summed per label set in a plain Map and handed over when the
- * registry is read. prom-client hashes and validates the labels on every inc (a few µs per request
- * across the per-request counters); here a request costs one string join and an addition.
- */
-class Tally<L extends string> {
-  readonly counter: Counter<L>;
-  private readonly pending = new Map<string, { labels: Record<L, string>; value: number; shown: boolean }>();
-
-  constructor(
-    config: CounterConfiguration<L>,
-    private readonly labelNames: readonly L[],
-  ) {
-    const flush = () => this.flush();
-    this.counter = new Counter<L>({ ...config, labelNames, collect: flush });
-  }
-
-  /** `values` in the order of the label names. */
-  add(values: readonly string[], amount = 1): void {
-    const key = values.join('\u0001');
-    const entry = this.pending.get(key);
-    if (entry) entry.value += amount;
-    else {
-      const labels = {} as Record<L, string>;
-      this.labelNames.forEach((name, i) => (labels[name] = values[i]));
-      this.pending.set(key, { labels, value: amount, shown: false });
-    }
-  }
-
-  private flush(): void {
-    for (const entry of this.pending.values()) {
-      if (entry.value === 0 && entry.shown) continue;
-      this.counter.inc(entry.labels, entry.value);
-      entry.value = 0;
-      entry.shown = true;
-    }
-  }
-}
-
 const NO_LABELS: readonly string[] = [];
-
-const BREAKER_STATES: Record<string, number> = { closed: 0, half_open: 1, 'half-open': 1, halfopen: 1, open: 2 };
-const PROVIDER_STATUS: Record<string, number> = { healthy: 1, available: 1, degraded: 0.5, unknown: 0.5, unhealthy: 0, disabled: 0 };
 
 export class Metrics {
   readonly registry = new Registry();
@@ -117,8 +61,11 @@ export class Metrics {
   private readonly httpDuration: FastHistogram<'method' | 'route' | 'status_code'>;
   private knownModels: { config: unknown; names: Set<string> } | null = null;
 
-  constructor(private readonly runtime: Runtime) {
-    const p = runtime.config.metrics.prefix;
+  private readonly source: StateGaugeDeps['source'];
+
+  constructor(deps: StateGaugeDeps) {
+    this.source = deps.source;
+    const p = deps.source.config.metrics.prefix;
     const registers = [this.registry];
     this.requests = new Tally({ name: `${p}_requests_total`, help: 'Client LLM requests by serving provider, endpoint and HTTP status', registers }, ['provider', 'endpoint', 'status']);
     this.errors = new Tally({ name: `${p}_errors_total`, help: 'Errors: failed upstream attempts (error_type upstream_<kind>) and failed client requests (error_type = error code)', registers }, ['provider', 'error_type']);
@@ -147,60 +94,8 @@ export class Metrics {
     this.configReloads = new Counter({ name: `${p}_config_reloads_total`, help: 'Configuration reloads by result', labelNames: ['result'], registers });
     this.discoveryRuns = new Counter({ name: `${p}_discovery_runs_total`, help: 'Provider discovery source runs by source type and result', labelNames: ['source', 'result'], registers });
     this.cost = new Tally({ name: `${p}_cost_usd_total`, help: 'Estimated spend in USD by provider and model', registers }, ['provider', 'model']);
-    new Gauge({
-      name: `${p}_circuit_breaker_state`,
-      help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',
-      labelNames: ['provider'],
-      registers,
-      collect() {
-        this.reset();
-        for (const handle of runtime.handles) {
-          const state = breakerState(runtime.describe?.(handle.config.name));
-          if (state !== null) this.set({ provider: handle.config.name }, state);
-        }
-      },
-    });
-    new Gauge({
-      name: `${p}_provider_status`,
-      help: 'Provider status: 1 healthy, 0.5 degraded or unknown, 0 unhealthy or disabled',
-      labelNames: ['provider'],
-      registers,
-      collect() {
-        this.reset();
-        for (const handle of runtime.handles) {
-          const status = handle.adapter ? (runtime.status?.(handle.config.name) ?? 'available') : 'disabled';
-          this.set({ provider: handle.config.name }, PROVIDER_STATUS[status] ?? 0.5);
-        }
-      },
-    });
-    new Gauge({
-      name: `${p}_provider_enabled`,
-      help: 'Provider enabled (1) or disabled by config or a missing key (0)',
-      labelNames: ['provider'],
-      registers,
-      collect() {
-        this.reset();
-        for (const handle of runtime.handles) this.set({ provider: handle.config.name }, handle.adapter ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: `${p}_ready`,
-      help: 'Readiness as /health/ready reports it: 1 ready, 0 not (draining, or no provider can serve)',
-      registers,
-      collect() {
-        this.set(readiness(runtime).ready ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: `${p}_redis_up`,
-      help: 'Shared state store: 1 when Redis is connected, 0 when it is not (absent without Redis)',
-      registers,
-      collect() {
-        this.reset();
-        const store = storeStatus(runtime);
-        if (store.backend !== 'memory') this.set(store.status === 'ok' ? 1 : 0);
-      },
-    });
+    registerStateGauges(registers, p, deps);
+    deps.resilience.health.onCheck((result) => this.healthCheck(result.provider, result.ok ? 'success' : 'failure'));
     this.httpRequests = new Tally({ name: 'http_requests_total', help: 'HTTP requests by method, route and status code', registers }, ['method', 'route', 'status_code']);
     this.httpDuration = new FastHistogram('http_request_duration_seconds', 'HTTP request duration', ['method', 'route', 'status_code'], DURATION_BUCKETS, registers);
   }
@@ -286,12 +181,13 @@ export class Metrics {
 
   /** Configured provider names pass; anything else is `other`, so label values stay bounded. */
   private provider(name: string): string {
-    return this.runtime.provider(name) ? name : 'other';
+    for (const handle of this.source.handles) if (handle.config.name === name) return name;
+    return 'other';
   }
 
   /** Models named in the configuration or the price tables pass; the rest collapse to `other`. */
   private model(name: string): string {
-    const config = this.runtime.config;
+    const config = this.source.config;
     if (this.knownModels?.config !== config) {
       const names = new Set<string>([...Object.keys(DEFAULT_PRICES), ...Object.keys(config.pricing)]);
       for (const provider of config.providers) for (const m of provider.models) if (!/[*?]/.test(m)) names.add(m);
@@ -300,15 +196,4 @@ export class Metrics {
     const plain = plainModel(name);
     return this.knownModels.names.has(name) ? name : this.knownModels.names.has(plain) ? plain : 'other';
   }
-}
-
-/** Reads a breaker state from whatever `runtime.describe` reports (`circuit_breaker`, `breaker` or `breaker_state`). */
-export function breakerState(described: Record<string, unknown> | undefined): number | null {
-  if (!described) return null;
-  for (const key of ['circuit_breaker', 'breaker', 'breaker_state', 'circuit_state']) {
-    const value = described[key];
-    const state = typeof value === 'string' ? value : typeof (value as { state?: unknown })?.state === 'string' ? (value as { state: string }).state : null;
-    if (state !== null) return BREAKER_STATES[state.toLowerCase()] ?? null;
-  }
-  return null;
 }

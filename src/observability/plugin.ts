@@ -1,40 +1,22 @@
-// Wires observability and management into the app: metrics and usage from every finished request
-// (JSON and stream paths meet in the request-done hook), the router policy for attempts, model
-// defaults from the selections file, alerting, tracing, config hot reload and the metrics port.
+// Serves observability (built in gateway.ts) to the app: metrics and usage from every finished
+// request (JSON and stream paths meet in the request-done hook), model defaults from the selections
+// file, tracing spans, and the metrics port.
 import type { Server } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { stateFile } from '../config/data-dir.js';
-import { ModelSelections } from '../config/model-selections.js';
-import { ConfigReloader } from '../config/watch.js';
-import { ModelCatalog } from '../providers/model-catalog.js';
-import { startMetricsServer } from '../routes/metrics.js';
+import type { Observability } from '../gateway.js';
 import type { Runtime } from '../runtime.js';
 import { overheadMs } from '../server/request-context.js';
-import { AlertManager } from './alerts.js';
-import { Metrics, type RequestRecord } from './metrics.js';
+import type { RequestRecord } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
 import { applyModelDefaults } from './model-defaults.js';
-import { metricsSnapshot, type MetricsSnapshot } from './provider-stats.js';
-import { createTracing, type Tracing } from './tracing.js';
-import { costOf, countedUsage, StreamText, UsageLedger } from './usage.js';
-
-export interface Observability {
-  metrics: Metrics;
-  ledger: UsageLedger;
-  snapshot(): Promise<MetricsSnapshot>;
-  alerts: AlertManager;
-  reloader: ConfigReloader;
-  selections: ModelSelections;
-  catalog: ModelCatalog;
-  /** Null unless telemetry.enabled. */
-  tracing: Tracing | null;
-  /** The separate metrics listener, when metrics.port is set. */
-  metricsServer: Server | null;
-}
+import { costOf, countedUsage, StreamText } from './usage.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     observability: Observability;
+    /** The separate metrics listener, once listening (metrics.port set); else null. */
+    readonly metricsServer: Server | null;
   }
 }
 
@@ -45,56 +27,22 @@ interface StreamTrack {
   provider: string | null;
 }
 
-async function observabilityPlugin(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
-  const config = () => runtime.config;
-  const configFile = runtime.loaded.files[0];
-  const metrics = new Metrics(runtime);
-  const ledger = new UsageLedger();
-  const selectionsLogger = runtime.logger.child({ component: 'model-selections' });
-  const selectionsFile = () => stateFile(configFile, runtime.config, runtime.config.model_management.selections_file, 'model_selections.json', selectionsLogger);
-  const selections = new ModelSelections(selectionsFile(), selectionsLogger);
-  selections.load();
-  const snapshot = () => metricsSnapshot(runtime, metrics.stats, ledger, metrics.startedAt);
-  const alertsLogger = runtime.logger.child({ component: 'alerts' });
-  const alerts = new AlertManager(config, snapshot, alertsLogger, stateFile(configFile, runtime.config, runtime.config.alerting.rules_file, 'alert_rules.json', alertsLogger));
-  const reloader = new ConfigReloader(runtime, {
-    onResult: (result) => metrics.reload(result.success ? 'success' : 'failure'),
-    onReloaded: () => selections.load(selectionsFile()),
-  });
-  const tracing = runtime.config.telemetry.enabled ? await createTracing(runtime.config.telemetry, runtime.logger) : null;
-  const obs: Observability = { metrics, ledger, snapshot, alerts, reloader, selections, catalog: new ModelCatalog(config), tracing, metricsServer: null };
+async function observabilityPlugin(app: FastifyInstance, opts: { runtime: Runtime; observability: Observability }): Promise<void> {
+  const { runtime, observability: obs } = opts;
+  const { metrics, usage: ledger, selections, tracing } = obs;
   app.decorate('observability', obs);
 
-  const policies = [metrics.policy(), ...(tracing ? [tracing.policy()] : [])];
-  runtime.policies.push(...policies);
-  runtime.reload = (source) => {
-    selections.load(selectionsFile());
-    return reloader.reload(source);
-  };
-  runtime.alertSummary = () => alerts.summary();
-  runtime.onHealthCheck = (provider, result) => metrics.healthCheck(provider, result);
-  alerts.start();
-  if (runtime.config.hot_reload.enabled && configFile) {
-    reloader.watch(() => [selectionsFile()], runtime.config.hot_reload.debounce_ms, () => void runtime.reload?.('file change'));
-  }
+  let metricsServer: Server | null = null;
+  app.decorate('metricsServer', { getter: () => metricsServer });
   app.addHook('onListen', async () => {
     const port = runtime.config.metrics.port;
-    if (port !== null && runtime.config.metrics.enabled && !obs.metricsServer) obs.metricsServer = await startMetricsServer(obs, runtime.config.server.host, port);
+    if (port !== null && runtime.config.metrics.enabled && !metricsServer) metricsServer = await startMetricsServer(obs, runtime.config.server.host, port);
   });
   app.addHook('onClose', async () => {
-    for (const policy of policies) {
-      const index = runtime.policies.indexOf(policy);
-      if (index >= 0) runtime.policies.splice(index, 1);
-    }
-    await reloader.close();
-    await alerts.stop();
-    await selections.flushed();
-    if (obs.metricsServer) {
-      obs.metricsServer.closeAllConnections();
-      await new Promise<void>((resolve) => obs.metricsServer!.close(() => resolve()));
-    }
-    await tracing?.shutdown();
+    if (!metricsServer) return;
+    const server = metricsServer;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
   if (tracing) {

@@ -2,7 +2,9 @@
 // (providers, summary, usage, cache, system): the document alert rules are evaluated against.
 import { totalmem, loadavg } from 'node:os';
 import type { Usage } from '../providers/types.js';
-import type { Runtime } from '../runtime.js';
+import type { ResponseCache } from '../cache/response-cache.js';
+import type { ProviderSource } from '../routing/candidates.js';
+import type { Resilience } from '../routing/resilience.js';
 import type { UsageLedger } from './usage.js';
 import { roundUsd } from './usage.js';
 
@@ -102,15 +104,23 @@ export interface MetricsSnapshot {
 }
 
 /** Response cache statistics; a backend that cannot be read (Redis down) never fails the snapshot. */
-export async function cacheStats(runtime: Runtime): Promise<Record<string, unknown> | null> {
+export async function cacheStats(cache: ResponseCache): Promise<Record<string, unknown> | null> {
   try {
-    return { ...(await runtime.cache.stats()) };
+    return { ...(await cache.stats()) };
   } catch {
     return null;
   }
 }
 
-export async function metricsSnapshot(runtime: Runtime, stats: ProviderStats, ledger: UsageLedger, startedAt: number): Promise<MetricsSnapshot> {
+/** What the snapshot reads besides the counters: the providers in force, their health, the cache. */
+export interface SnapshotSources {
+  source: ProviderSource;
+  resilience: Resilience;
+  cache: ResponseCache;
+}
+
+export async function metricsSnapshot(sources: SnapshotSources, stats: ProviderStats, ledger: UsageLedger, startedAt: number): Promise<MetricsSnapshot> {
+  const { source: runtime, resilience } = sources;
   const providers: Record<string, ProviderSnapshot> = {};
   let rateSum = 0;
   let withTraffic = 0;
@@ -129,7 +139,7 @@ export async function metricsSnapshot(runtime: Runtime, stats: ProviderStats, le
     tokens += slot?.tokens ?? 0;
     cost += slot?.costUsd ?? 0;
     providers[name] = {
-      status: handle.adapter ? (runtime.status?.(name) ?? 'available') : 'disabled',
+      status: handle.adapter ? resilience.status(name) : 'disabled',
       total_requests: attempts,
       successful_requests: slot?.successes ?? 0,
       failed_requests: slot?.failures ?? 0,
@@ -140,7 +150,7 @@ export async function metricsSnapshot(runtime: Runtime, stats: ProviderStats, le
       p95_response_time_ms: round(percentile(sorted, 95)),
       total_tokens: slot?.tokens ?? 0,
       cost_usd: slot?.costUsd ?? 0,
-      ...runtime.describe?.(name),
+      ...resilience.describe(name),
     };
   }
   const memory = process.memoryUsage();
@@ -158,7 +168,7 @@ export async function metricsSnapshot(runtime: Runtime, stats: ProviderStats, le
       total_cost_usd: roundUsd(cost),
     },
     usage: ledger.snapshot(),
-    cache: await cacheStats(runtime),
+    cache: await cacheStats(sources.cache),
     system: {
       memory_percent: round((100 * memory.rss) / totalmem()),
       rss_bytes: memory.rss,

@@ -6,7 +6,7 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { AttemptEvent, RouterPolicy } from '../routing/router.js';
+import type { AttemptEvent, RouterPolicy } from '../routing/policy.js';
 
 export interface Tracing {
   /** Starts the request's span; the outgoing `traceparent` becomes its context. */

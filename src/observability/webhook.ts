@@ -2,7 +2,7 @@
 // POSTed with a timeout and retried with backoff. The caller logs a final failure.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import type { Alert } from './alerts.js';
+import type { Alert } from './alert.js';
 
 export interface WebhookOptions {
   timeoutMs: number;

@@ -1,6 +1,7 @@
 // Management API (admin keys only): config reload and status, alerts and alert rules; the provider
 // model endpoints live in provider-models.ts and are registered from here.
 import type { FastifyInstance } from 'fastify';
+import type { ResponseCache } from '../cache/response-cache.js';
 import type { ReloadResult } from '../config/watch.js';
 import { ProxyError } from '../errors.js';
 import { cacheStats } from '../observability/provider-stats.js';
@@ -11,18 +12,25 @@ const ADMIN = { config: { auth: 'admin' as const } };
 const SEVERITIES = new Set(['info', 'warning', 'error', 'critical']);
 const STATUSES = new Set(['active', 'acknowledged', 'resolved']);
 
-export default async function adminRoutes(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
+export interface AdminRouteOptions {
+  runtime: Runtime;
+  cache: ResponseCache;
+  /** Re-reads and swaps in the configuration (the gateway's reload). */
+  reload: (source: string) => ReloadResult;
+}
+
+export default async function adminRoutes(app: FastifyInstance, opts: AdminRouteOptions): Promise<void> {
+  const { runtime, cache: responseCache, reload } = opts;
   const { reloader, alerts } = app.observability;
 
   app.post('/v1/config/reload', ADMIN, async (_request, reply) => {
-    const result = (runtime.reload?.('api') ?? reloader.reload('api')) as ReloadResult;
+    const result = reload('api');
     return reply.code(result.success ? 200 : 400).send(result);
   });
 
   app.get('/v1/config/status', ADMIN, async () => {
     const loaded = runtime.loaded;
-    const cache = await cacheStats(runtime);
+    const cache = await cacheStats(responseCache);
     return {
       status: reloader.lastErrors.length ? 'error' : 'loaded',
       last_loaded: reloader.lastLoaded.toISOString(),

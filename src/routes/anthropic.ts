@@ -11,6 +11,7 @@ import type { ChatRequest } from '../providers/canonical.js';
 import type { AttemptContext, ChunkStream, JsonResult, MessageEvent, MessageEventStream, ProviderAdapter, Usage } from '../providers/types.js';
 import { costInfo } from '../observability/usage.js';
 import { applyModelOverrides } from '../routing/overrides.js';
+import type { Router } from '../routing/router.js';
 import type { Runtime } from '../runtime.js';
 import { shapeError } from '../server/errors.js';
 import { sseEvent } from '../upstream/sse.js';
@@ -35,8 +36,8 @@ export function anthropicErrorType(status: number): string {
 /** Client headers the Messages API defines, forwarded to an Anthropic upstream on pass-through. */
 const PASS_HEADERS = ['anthropic-beta'];
 
-export default async function anthropicRoutes(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
+export default async function anthropicRoutes(app: FastifyInstance, opts: { runtime: Runtime; router: Router }): Promise<void> {
+  const { runtime, router } = opts;
 
   // Scoped to this plugin: every error on /v1/messages (auth and rate limits included) in Anthropic's shape.
   app.setErrorHandler((error, request, reply) => {
@@ -69,8 +70,7 @@ export default async function anthropicRoutes(app: FastifyInstance, opts: { runt
     const canonical = () => (chat ??= anthropicToChat(body, request.log));
     const passThrough = (ctx: AttemptContext): AttemptContext => ({ ...ctx, forwardHeaders: { ...ctx.forwardHeaders, ...passHeaders } });
     const translated = (ctx: AttemptContext): AttemptContext => ({ ...ctx, rawBody: undefined });
-    const router = runtime.router;
-
+    
     if (body.stream) {
       const outcome = await router.dispatch(options, (adapter, ctx) => openStream(openEvents(adapter, ctx)));
       return writeStream(request, reply, outcome, { encode: (text) => text, done: '', encodeError: encodeStreamError });

@@ -2,6 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import { ProxyError } from '../errors.js';
 import type { ProviderHandle } from '../routing/candidates.js';
+import { providerStatus } from '../routing/health-summary.js';
+import type { Resilience } from '../routing/resilience.js';
+import type { Router } from '../routing/router.js';
 import type { Runtime } from '../runtime.js';
 
 export interface ModelEntry {
@@ -19,7 +22,7 @@ export interface ModelEntry {
 const isGlob = (model: string) => /[*?]/.test(model);
 
 /** Configured models of every enabled provider; a model served by several is listed once, by the first in priority order. */
-export function listModels(runtime: Runtime): ModelEntry[] {
+export function listModels(runtime: Runtime, resilience: Resilience): ModelEntry[] {
   const created = Math.floor(runtime.startedAt / 1000);
   const seen = new Map<string, ModelEntry>();
   const handles = [...runtime.handles]
@@ -28,13 +31,13 @@ export function listModels(runtime: Runtime): ModelEntry[] {
   for (const handle of handles) {
     for (const id of handle.config.models) {
       if (isGlob(id) || seen.has(id)) continue;
-      seen.set(id, entry(id, handle, created, runtime));
+      seen.set(id, entry(id, handle, created, resilience));
     }
   }
   return [...seen.values()];
 }
 
-function entry(id: string, handle: ProviderHandle, created: number, runtime: Runtime): ModelEntry {
+function entry(id: string, handle: ProviderHandle, created: number, resilience: Resilience): ModelEntry {
   return {
     id,
     object: 'model',
@@ -42,37 +45,31 @@ function entry(id: string, handle: ProviderHandle, created: number, runtime: Run
     owned_by: handle.config.name,
     provider: handle.config.name,
     provider_type: handle.config.type,
-    status: providerStatus(runtime, handle),
+    status: providerStatus(resilience, handle),
     enabled: handle.adapter !== null,
     forced: handle.config.forced,
   };
 }
 
-/** A provider's status as the rest of the proxy sees it; health monitoring refines it when present. */
-export function providerStatus(runtime: Runtime, handle: ProviderHandle): string {
-  if (!handle.adapter) return 'disabled';
-  return runtime.status?.(handle.config.name) ?? 'available';
-}
+export default async function modelRoutes(app: FastifyInstance, opts: { runtime: Runtime; resilience: Resilience; router: Router }): Promise<void> {
+  const { runtime, resilience, router } = opts;
 
-export default async function modelRoutes(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
-
-  app.get('/v1/models', async () => ({ object: 'list', data: listModels(runtime) }));
+  app.get('/v1/models', async () => ({ object: 'list', data: listModels(runtime, resilience) }));
 
   app.get('/v1/models/*', async (request) => {
     const id = (request.params as { '*': string })['*'];
-    const found = listModels(runtime).find((m) => m.id === id);
+    const found = listModels(runtime, resilience).find((m) => m.id === id);
     if (found) return found;
     // A model matched only by a glob is still servable: describe it by the provider that would serve it.
     const candidates = (() => {
       try {
-        return runtime.router.candidates(id, 'chat');
+        return router.candidates(id, 'chat');
       } catch {
         return [];
       }
     })();
     if (candidates.length === 0) throw new ProxyError('model_not_found', `Model '${id}' is not supported by any available provider`, 'model');
-    return entry(id, candidates[0].handle, Math.floor(runtime.startedAt / 1000), runtime);
+    return entry(id, candidates[0].handle, Math.floor(runtime.startedAt / 1000), resilience);
   });
 
   app.get('/providers', async () => ({
@@ -86,8 +83,8 @@ export default async function modelRoutes(app: FastifyInstance, opts: { runtime:
       weight: handle.config.weight,
       forced: handle.config.forced,
       models: handle.config.models,
-      status: providerStatus(runtime, handle),
-      ...runtime.describe?.(handle.config.name),
+      status: providerStatus(resilience, handle),
+      ...resilience.describe(handle.config.name),
     })),
   }));
 }

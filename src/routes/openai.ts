@@ -9,9 +9,10 @@ import {
   imageRequestSchema,
 } from '../providers/canonical.js';
 import type { AttemptContext, ChunkStream, JsonResult, Operation, ProviderAdapter } from '../providers/types.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import { planCache, serveCached } from '../cache/serve.js';
 import { applyModelOverrides } from '../routing/overrides.js';
-import { condensingRouter } from '../routing/condense.js';
+import { condensingRouter, type Condenser } from '../routing/condense.js';
 import type { Runtime } from '../runtime.js';
 import { costInfo } from '../observability/usage.js';
 import { clientLink, openStream, sendJsonResult, traceHeaders, validate, writeStream } from './respond.js';
@@ -57,8 +58,8 @@ const SURFACES = {
   }),
 };
 
-export default async function openaiRoutes(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
+export default async function openaiRoutes(app: FastifyInstance, opts: { runtime: Runtime; condenser: Condenser; cache: ResponseCache }): Promise<void> {
+  const { runtime, condenser, cache } = opts;
 
   const register = <S extends z.ZodType>(s: Surface<S>) => {
     app.post(s.path, async (request: FastifyRequest, reply: FastifyReply) => {
@@ -74,8 +75,8 @@ export default async function openaiRoutes(app: FastifyInstance, opts: { runtime
         rawBody: changed ? undefined : request.rawBody,
         forwardHeaders: traceHeaders(request),
       };
-      const router = condensingRouter(runtime, request, reply, s.op, body);
-      const cachePlan = planCache(runtime, request, s.op, body as Record<string, unknown>);
+      const router = condensingRouter(condenser, request, reply, s.op, body);
+      const cachePlan = planCache(cache, runtime.config, request, s.op, body as Record<string, unknown>);
       if (cachePlan) {
         const openCached = stream && s.stream;
         return serveCached(cachePlan, request, reply, {

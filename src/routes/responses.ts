@@ -15,12 +15,13 @@ import { ResponseStore } from '../responses/store.js';
 import { ResponsesEventEncoder } from '../responses/stream.js';
 import { responsesToChat } from '../responses/to-chat.js';
 import { applyModelOverrides } from '../routing/overrides.js';
+import type { Router } from '../routing/router.js';
 import type { Runtime } from '../runtime.js';
 import { sseEvent } from '../upstream/sse.js';
 import { clientLink, openStream, sendJsonResult, traceHeaders, validate, writeStream } from './respond.js';
 
-export default async function responsesRoutes(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
+export default async function responsesRoutes(app: FastifyInstance, opts: { runtime: Runtime; router: Router }): Promise<void> {
+  const { runtime, router } = opts;
   const store = new ResponseStore(runtime.config.responses.store);
 
   app.post('/v1/responses', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -52,7 +53,7 @@ export default async function responsesRoutes(app: FastifyInstance, opts: { runt
 
     if (body.stream) {
       let failed: (error: Record<string, unknown>) => string = (error) => new ResponsesEventEncoder(body, model).fail(error);
-      const outcome = await runtime.router.dispatch(options, (adapter, ctx) => openStream(openEvents(adapter, ctx)));
+      const outcome = await router.dispatch(options, (adapter, ctx) => openStream(openEvents(adapter, ctx)));
       return writeStream(request, reply, outcome, { encode: (text) => text, done: '', encodeError: (b) => failed(b.error) });
 
       async function openEvents(adapter: ProviderAdapter, ctx: AttemptContext): Promise<ChunkStream> {
@@ -68,7 +69,7 @@ export default async function responsesRoutes(app: FastifyInstance, opts: { runt
       }
     }
 
-    const outcome = await runtime.router.dispatch(options, (adapter, ctx) => responseOf(adapter, ctx));
+    const outcome = await router.dispatch(options, (adapter, ctx) => responseOf(adapter, ctx));
     const usage = chatUsage(outcome.value.data.usage);
     const cost = usage ? costInfo(request, runtime.config, { ...outcome, value: { data: { usage } } }) : undefined;
     save(outcome.value.data, outcome.value.raw ? 'upstream' : 'gateway', outcome.provider);

@@ -7,8 +7,16 @@ import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import type { ProviderConfig } from '../config/schema.js';
 import { ProxyError } from '../errors.js';
 import type { ProviderHandle } from '../routing/candidates.js';
+import { healthSummary } from '../routing/health-summary.js';
+import type { Resilience } from '../routing/resilience.js';
 import type { Runtime } from '../runtime.js';
-import { healthSummary } from './health.js';
+
+export interface StatusRouteOptions {
+  runtime: Runtime;
+  resilience: Resilience;
+  /** What POST /cache/clear empties, by name. */
+  caches: ReadonlyMap<string, () => Promise<unknown> | unknown>;
+}
 
 function handleOf(runtime: Runtime, name: string): ProviderHandle {
   const handle = runtime.provider(name);
@@ -16,9 +24,9 @@ function handleOf(runtime: Runtime, name: string): ProviderHandle {
   return handle;
 }
 
-function providerStatusView(runtime: Runtime, handle: ProviderHandle) {
+function providerStatusView(resilience: Resilience, handle: ProviderHandle) {
   const name = handle.config.name;
-  const { health, breakers } = runtime.resilience;
+  const { health, breakers } = resilience;
   const view = health.describe(name);
   const breaker = breakers.describe(name);
   return {
@@ -36,9 +44,9 @@ function providerStatusView(runtime: Runtime, handle: ProviderHandle) {
   };
 }
 
-function providerDetail(runtime: Runtime, handle: ProviderHandle) {
+function providerDetail(resilience: Resilience, handle: ProviderHandle) {
   const name = handle.config.name;
-  const { health, breakers } = runtime.resilience;
+  const { health, breakers } = resilience;
   const view = health.describe(name);
   return {
     name,
@@ -113,11 +121,11 @@ function option(request: FastifyRequest, name: string): string | null {
   return value;
 }
 
-export default async function statusRoutes(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
+export default async function statusRoutes(app: FastifyInstance, opts: StatusRouteOptions): Promise<void> {
+  const { runtime, resilience, caches } = opts;
 
   app.get('/status', async () => {
-    const summary = healthSummary(runtime);
+    const summary = healthSummary(runtime, resilience);
     return {
       status: summary.status,
       health_score: summary.health_score,
@@ -125,19 +133,19 @@ export default async function statusRoutes(app: FastifyInstance, opts: { runtime
       counts: summary.providers,
       timestamp: new Date().toISOString(),
       uptime: (Date.now() - runtime.startedAt) / 1000,
-      health_checks: { running: runtime.resilience.health.running, interval: runtime.config.health_check.interval },
-      providers: runtime.handles.map((handle) => providerStatusView(runtime, handle)),
+      health_checks: { running: resilience.health.running, interval: runtime.config.health_check.interval },
+      providers: runtime.handles.map((handle) => providerStatusView(resilience, handle)),
     };
   });
 
   app.get('/status/:name', async (request) => {
     const { name } = request.params as { name: string };
-    return providerDetail(runtime, handleOf(runtime, name));
+    return providerDetail(resilience, handleOf(runtime, name));
   });
 
   app.post('/check', { config: { auth: 'admin' } }, async (request) => {
     const name = option(request, 'provider');
-    const { health } = runtime.resilience;
+    const { health } = resilience;
     let results;
     if (name) {
       const handle = handleOf(runtime, name);
@@ -146,7 +154,7 @@ export default async function statusRoutes(app: FastifyInstance, opts: { runtime
     } else {
       results = await health.checkAll();
     }
-    const summary = healthSummary(runtime);
+    const summary = healthSummary(runtime, resilience);
     return {
       timestamp: new Date().toISOString(),
       status: summary.status,
@@ -190,11 +198,11 @@ export default async function statusRoutes(app: FastifyInstance, opts: { runtime
 
   app.post('/cache/clear', { config: { auth: 'admin' } }, async (request) => {
     const only = option(request, 'cache');
-    if (only && !runtime.caches.has(only)) {
-      throw new ProxyError('not_found', `Unknown cache '${only}'; known: ${[...runtime.caches.keys()].join(', ')}`, 'cache');
+    if (only && !caches.has(only)) {
+      throw new ProxyError('not_found', `Unknown cache '${only}'; known: ${[...caches.keys()].join(', ')}`, 'cache');
     }
     const cleared: string[] = [];
-    for (const [name, clear] of runtime.caches) {
+    for (const [name, clear] of caches) {
       if (only && name !== only) continue;
       await clear();
       cleared.push(name);

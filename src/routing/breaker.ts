@@ -5,7 +5,7 @@ import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import type { BreakerSettings, Config } from '../config/schema.js';
 import { ProviderError } from '../errors.js';
-import type { RouterPolicy, WrapContext } from './router.js';
+import type { RouterPolicy, WrapContext } from './policy.js';
 
 export type BreakerState = 'closed' | 'open' | 'half_open' | 'disabled';
 

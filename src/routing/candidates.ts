@@ -1,7 +1,7 @@
 // Which providers may serve a model, in which order: `provider/model` pins one provider; otherwise
 // every enabled provider whose models match (names or globs), forced first, then by priority, each
 // priority tier shuffled by weight.
-import type { ProviderConfig } from '../config/schema.js';
+import type { Config, ProviderConfig } from '../config/schema.js';
 import type { Operation, ProviderAdapter } from '../providers/types.js';
 
 export interface ProviderHandle {
@@ -129,4 +129,10 @@ export function orderCandidates(base: readonly Candidate[], rank: (provider: str
       b.key - a.key,
   );
   return keyed.map((k) => k.c);
+}
+
+/** The providers in force and the configuration they were built from (the runtime; a reload swaps both). */
+export interface ProviderSource {
+  readonly config: Config;
+  readonly handles: readonly ProviderHandle[];
 }

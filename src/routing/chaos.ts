@@ -7,7 +7,7 @@ import type { ChaosFault, Config } from '../config/schema.js';
 import { ProviderError } from '../errors.js';
 import type { Operation } from '../providers/types.js';
 import { globToRegExp } from './candidates.js';
-import type { RouterPolicy, WrapContext } from './router.js';
+import type { RouterPolicy, WrapContext } from './policy.js';
 
 /** The client endpoint each operation serves, as `excluded_endpoints` names them. */
 export const ENDPOINT_OF: Record<Operation, string> = {

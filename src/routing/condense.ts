@@ -12,10 +12,11 @@ import type { Config } from '../config/schema.js';
 import { ProviderError } from '../errors.js';
 import type { ChatRequest } from '../providers/canonical.js';
 import type { Operation } from '../providers/types.js';
-import type { Runtime } from '../runtime.js';
 import { planDrop, transcript, withSummary } from './condense-plan.js';
 import { asContextLengthError, contextWindow, isContextLengthError, limitFromMessage } from './context-errors.js';
-import type { Attempt, ClientLink, DispatchOptions, DispatchResult } from './router.js';
+import type { ClientLink } from './attempt-timer.js';
+import type { ProviderSource } from './candidates.js';
+import type { Attempt, DispatchOptions, DispatchResult, Router } from './router.js';
 import { TokenCounter, tokenUpperBound } from './tokens.js';
 
 export type Strategy = Config['condensation']['fallback_strategies'][number];
@@ -54,11 +55,23 @@ export class Condenser {
   private summaries: LRUCache<string, string>;
   private summariesFor: { size: number; ttl: number };
 
-  constructor(private readonly runtime: Runtime) {
-    const { cache_size, cache_ttl } = runtime.config.condensation;
+  constructor(
+    private readonly source: ProviderSource,
+    readonly router: Router,
+  ) {
+    const { cache_size, cache_ttl } = source.config.condensation;
     this.summariesFor = { size: cache_size, ttl: cache_ttl };
     this.summaries = new LRUCache({ max: cache_size, ttl: cache_ttl * 1000 });
-    runtime.caches.set('summaries', () => this.summaries.clear());
+  }
+
+  /** The configuration in force. */
+  get config(): Config {
+    return this.source.config;
+  }
+
+  /** Forgets every cached summary (POST /cache/clear). */
+  clearSummaries(): void {
+    this.summaries.clear();
   }
 
   get summaryCacheSize(): number {
@@ -67,7 +80,7 @@ export class Condenser {
 
   /** Runs `strategy` on `body`; null when the strategy cannot make it fit. */
   async apply(strategy: Strategy, body: ChatRequest, need: Need, client: ClientLink, requestId: string): Promise<Condensed | null> {
-    const config = this.runtime.config;
+    const config = this.source.config;
     const counter = await TokenCounter.forModel(body.model);
     const extra = 3 + (body.tools?.length ? counter.text(JSON.stringify(body.tools)) : 0);
     const base = { trigger: need.trigger, original_tokens: need.tokens };
@@ -94,7 +107,7 @@ export class Condenser {
 
   /** How far a request must shrink: to `truncation_threshold` of the known limit, leaving room for the answer. */
   async need(body: ChatRequest, trigger: Need['trigger'], limitHint: number | null): Promise<Need> {
-    const config = this.runtime.config;
+    const config = this.source.config;
     const counter = await TokenCounter.forModel(body.model);
     const tokens = counter.request(body);
     const limit = limitHint ?? contextWindow(config, body.model);
@@ -109,7 +122,7 @@ export class Condenser {
 
   /** The smallest `model_overrides` model (that some provider serves) whose window fits the request. */
   private largerModel(current: string, need: Need): string | null {
-    const config = this.runtime.config;
+    const config = this.source.config;
     const own = contextWindow(config, current) ?? need.limit ?? need.tokens;
     let best: { model: string; window: number } | null = null;
     for (const [model, override] of Object.entries(config.model_overrides)) {
@@ -117,7 +130,7 @@ export class Condenser {
       if (!window || model === current || window <= own || window < need.tokens / config.condensation.truncation_threshold) continue;
       if (best && window >= best.window) continue;
       try {
-        this.runtime.router.candidates(model, 'chat');
+        this.router.candidates(model, 'chat');
       } catch {
         continue;
       }
@@ -127,7 +140,7 @@ export class Condenser {
   }
 
   private async summarize(model: string, dropped: ChatRequest['messages'], client: ClientLink, requestId: string): Promise<{ summary: string; cached: boolean }> {
-    const config = this.runtime.config;
+    const config = this.source.config;
     this.resizeCache(config);
     const key = createHash('sha256').update(model).update('\u0000').update(JSON.stringify(dropped)).digest('hex');
     const hit = this.summaries.get(key);
@@ -146,7 +159,7 @@ export class Condenser {
       max_tokens: config.condensation.summary_max_tokens,
       temperature: 0,
     };
-    const result = await this.runtime.router.dispatch({ op: 'chat', model, client, requestId }, (adapter, ctx) => adapter.chat(request, ctx));
+    const result = await this.router.dispatch({ op: 'chat', model, client, requestId }, (adapter, ctx) => adapter.chat(request, ctx));
     const choices = result.value.data.choices as Array<{ message?: { content?: unknown } }> | undefined;
     const summary = choices?.[0]?.message?.content;
     if (typeof summary !== 'string' || !summary.trim()) {
@@ -164,17 +177,6 @@ export class Condenser {
   }
 }
 
-const condensers = new WeakMap<Runtime, Condenser>();
-
-export function condenserFor(runtime: Runtime): Condenser {
-  let found = condensers.get(runtime);
-  if (!found) {
-    found = new Condenser(runtime);
-    condensers.set(runtime, found);
-  }
-  return found;
-}
-
 /** What the routes call `router` for: the router's dispatch, with condensation around it for chat. */
 export interface Dispatcher {
   dispatch<T>(options: DispatchOptions, attempt: Attempt<T>): Promise<DispatchResult<T>>;
@@ -185,33 +187,31 @@ export interface Dispatcher {
  * be) too long. The route's attempts read `body`, so a condensed version is written into it before
  * each retry. Other operations, and everything when condensation is off, go to the router as they are.
  */
-export function condensingRouter(runtime: Runtime, request: FastifyRequest, reply: FastifyReply, op: Operation, body: unknown): Dispatcher {
-  const router = runtime.router;
-  const settings = runtime.config.condensation;
-  if (!settings.enabled || op !== 'chat') return router;
-  return { dispatch: (options, attempt) => dispatchCondensing(runtime, request, reply, body as ChatRequest, options, attempt) };
+export function condensingRouter(condenser: Condenser, request: FastifyRequest, reply: FastifyReply, op: Operation, body: unknown): Dispatcher {
+  const settings = condenser.config.condensation;
+  if (!settings.enabled || op !== 'chat') return condenser.router;
+  return { dispatch: (options, attempt) => dispatchCondensing(condenser, request, reply, body as ChatRequest, options, attempt) };
 }
 
 async function dispatchCondensing<T>(
-  runtime: Runtime,
+  condenser: Condenser,
   request: FastifyRequest,
   reply: FastifyReply,
   body: ChatRequest,
   options: DispatchOptions,
   attempt: Attempt<T>,
 ): Promise<DispatchResult<T>> {
-  const settings = runtime.config.condensation;
-  const condenser = condenserFor(runtime);
+  const settings = condenser.config.condensation;
   const marked: Attempt<T> = (adapter, ctx) =>
     attempt(adapter, ctx).catch((error: unknown) => {
       throw error instanceof ProviderError && isContextLengthError(error, adapter.type, settings.error_patterns) ? asContextLengthError(error) : error;
     });
   const original: ChatRequest = { ...body };
   const send = (version: ChatRequest | null) => {
-    if (!version) return runtime.router.dispatch(options, marked);
+    if (!version) return condenser.router.dispatch(options, marked);
     body.model = version.model;
     body.messages = version.messages;
-    return runtime.router.dispatch({ ...options, model: version.model, rawBody: undefined }, marked);
+    return condenser.router.dispatch({ ...options, model: version.model, rawBody: undefined }, marked);
   };
   const report = (info: CondensedInfo) => {
     request.proxy.extra.condensed = info;
@@ -221,7 +221,7 @@ async function dispatchCondensing<T>(
 
   let current: ChatRequest | null = null;
   if (settings.proactive) {
-    const window = contextWindow(runtime.config, original.model);
+    const window = contextWindow(condenser.config, original.model);
     const answer = original.max_completion_tokens ?? original.max_tokens ?? 0;
     if (window && tokenUpperBound(original) + answer > window) {
       const need = await condenser.need(original, 'proactive', window);

@@ -14,7 +14,7 @@ import { ProviderError } from '../errors.js';
 import type { ProviderHandle } from './candidates.js';
 import { countsAgainstProvider, type BreakerState } from './breaker.js';
 import { PassiveWindow, type PassiveStats } from './passive-health.js';
-import type { AttemptEvent, RouterPolicy } from './router.js';
+import type { AttemptEvent, RouterPolicy } from './policy.js';
 
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'disabled';
 

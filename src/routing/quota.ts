@@ -3,10 +3,10 @@
 // live in memory, or in Redis shared by every replica when `redis.url` is set; there, a replica that
 // loses the race for the last slot refuses the attempt before calling the upstream.
 import { ProviderError } from '../errors.js';
-import type { Runtime } from '../runtime.js';
 import { increment, memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
-import { sharedRedis } from '../state/redis.js';
-import type { RouterPolicy } from './router.js';
+import type { SharedRedis } from '../state/redis.js';
+import type { ProviderSource } from './candidates.js';
+import type { RouterPolicy } from './policy.js';
 
 export const QUOTA_WINDOW_MS = 3_600_000;
 
@@ -17,15 +17,22 @@ interface Known {
 
 export class ProviderQuota implements RouterPolicy {
   private readonly memory = memoryCounters(10_000);
-  private shared: { store: CounterStore } | null | undefined;
+  /** With Redis: counts shared by every replica. */
+  private readonly store: CounterStore | null;
   /** With Redis: the count as of this replica's last attempt (a stale view is corrected in wrap). */
   private readonly known = new Map<string, Known>();
 
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly source: ProviderSource,
+    private readonly shared: SharedRedis | null,
+  ) {
+    this.store = shared ? redisCounters(shared.client, shared.key('')) : null;
+  }
 
   /** Requests per hour the provider may receive, or null when unlimited. */
   limit(provider: string): number | null {
-    return this.runtime.router.resolver.provider(provider)?.config.rate_limit ?? null;
+    for (const handle of this.source.handles) if (handle.config.name === provider) return handle.config.rate_limit ?? null;
+    return null;
   }
 
   /** Requests counted in the current window and when it resets, as this replica knows them. */
@@ -49,14 +56,14 @@ export class ProviderQuota implements RouterPolicy {
   async wrap<T>(provider: string, attempt: () => Promise<T>): Promise<T> {
     const limit = this.limit(provider);
     if (limit === null) return attempt();
-    const redis = this.redisStore();
+    const redis = this.store;
     let counted: { current: number; ttl: number };
     if (redis) {
       try {
         counted = await increment(redis, `quota:${provider}`, QUOTA_WINDOW_MS, limit);
       } catch (error) {
         // Redis away: count in this process so the quota still holds per replica.
-        sharedRedis(this.runtime)?.report('provider_quota', error);
+        this.shared?.report('provider_quota', error);
         counted = await increment(this.memory, provider, QUOTA_WINDOW_MS, limit);
       }
     } else {
@@ -79,7 +86,7 @@ export class ProviderQuota implements RouterPolicy {
   }
 
   private current(provider: string): Known | undefined {
-    if (!this.redisStore()) {
+    if (!this.store) {
       // The in-memory store answers synchronously: exact, even between concurrent requests.
       let read: Known | undefined;
       this.memory.read(provider, (_error, result) => {
@@ -93,13 +100,5 @@ export class ProviderQuota implements RouterPolicy {
       return undefined;
     }
     return known;
-  }
-
-  private redisStore(): CounterStore | null {
-    if (this.shared === undefined) {
-      const shared = sharedRedis(this.runtime);
-      this.shared = shared ? { store: redisCounters(shared.client, shared.key('')) } : null;
-    }
-    return this.shared?.store ?? null;
   }
 }

@@ -1,46 +1,56 @@
-// Wires the resilience policies into a Runtime: chaos (innermost, so the others meet its faults),
-// circuit breakers and the health monitor, plus the /providers and /status hooks; and, with
-// condensation on, loads the tokenizer early. Everything reads the runtime's current configuration
-// and handles, so a reload needs no re-wiring.
-import type { Runtime } from '../runtime.js';
+// The resilience policies over the providers in force: chaos (innermost, so the others meet its
+// faults), circuit breakers and the health monitor; what /providers and /status say of each provider;
+// and, with condensation on, the tokenizer loaded early. Everything reads the source's current
+// configuration and handles, so a reload needs no re-wiring.
+import type { Logger } from 'pino';
 import { Breakers, type BreakerView } from './breaker.js';
+import type { ProviderSource } from './candidates.js';
 import { ChaosPolicy } from './chaos.js';
 import { HealthMonitor } from './health-monitor.js';
+import type { RouterPolicy } from './policy.js';
 import { warmEncoders } from './tokens.js';
 
-export interface Resilience {
-  chaos: ChaosPolicy;
-  breakers: Breakers;
-  health: HealthMonitor;
-}
+export class Resilience {
+  readonly chaos: ChaosPolicy;
+  readonly breakers: Breakers;
+  readonly health: HealthMonitor;
 
-export function installResilience(runtime: Runtime): Resilience {
-  const config = () => runtime.config;
-  const chaos = new ChaosPolicy(config, runtime.logger.child({ component: 'chaos' }));
-  const breakers = new Breakers(config, runtime.logger.child({ component: 'circuit-breaker' }));
-  const health = new HealthMonitor({
-    config,
-    handles: () => runtime.handles,
-    breakerState: (provider) => breakers.state(provider),
-    logger: runtime.logger.child({ component: 'health' }),
-  });
-  runtime.policies.push(chaos, breakers, health);
-  runtime.status = (provider) => health.status(provider);
-  runtime.describe = (provider) => {
-    const view = health.describe(provider);
+  constructor(source: ProviderSource, logger: Logger) {
+    const config = () => source.config;
+    this.chaos = new ChaosPolicy(config, logger.child({ component: 'chaos' }));
+    this.breakers = new Breakers(config, logger.child({ component: 'circuit-breaker' }));
+    this.health = new HealthMonitor({
+      config,
+      handles: () => source.handles,
+      breakerState: (provider) => this.breakers.state(provider),
+      logger: logger.child({ component: 'health' }),
+    });
+    if (source.config.condensation.enabled) warmEncoders();
+  }
+
+  /** In the order the router applies them: chaos wraps innermost, so breakers see injected faults. */
+  get policies(): RouterPolicy[] {
+    return [this.chaos, this.breakers, this.health];
+  }
+
+  /** A provider's status (healthy, degraded, unhealthy, ...). */
+  status(provider: string): string {
+    return this.health.status(provider);
+  }
+
+  /** Extra per-provider fields for /providers, /v1/models and /status (health and breaker). */
+  describe(provider: string): Record<string, unknown> {
+    const view = this.health.describe(provider);
     return {
       health: { reason: view.reason, last_check: view.last_check, consecutive_failures: view.consecutive_failures, passive: view.passive },
-      circuit_breaker: breakerSummary(breakers.describe(provider)),
+      circuit_breaker: breakerSummary(this.breakers.describe(provider)),
     };
-  };
-  runtime.caches.set('health_checks', () => health.clear());
-  health.onCheck((result) => runtime.onHealthCheck?.(result.provider, result.ok ? 'success' : 'failure'));
-  if (runtime.config.condensation.enabled) warmEncoders();
-  runtime.onClose(() => {
-    health.stop();
-    breakers.shutdown();
-  });
-  return { chaos, breakers, health };
+  }
+
+  close(): void {
+    this.health.stop();
+    this.breakers.shutdown();
+  }
 }
 
 /** The breaker fields /providers shows (settings are in /status/:name). */

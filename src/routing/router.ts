@@ -6,62 +6,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { ProviderError, ProxyError } from '../errors.js';
 import type { AttemptContext, Operation, ProviderAdapter } from '../providers/types.js';
-import { CandidateResolver, orderCandidates, type Candidate, type ProviderHandle } from './candidates.js';
-import { AttemptSignal } from './attempt-signal.js';
+import { CandidateResolver, orderCandidates, type Candidate, type ProviderHandle, type ProviderSource } from './candidates.js';
+import { abortError, asProviderError, attemptTimer, type ClientLink } from './attempt-timer.js';
+import type { AttemptEvent, RouterPolicy, WrapContext } from './policy.js';
 import { retryDelayMs } from './retry.js';
-
-export interface AttemptEvent {
-  /** The client request this attempt serves (tracing links attempts to their request). */
-  requestId: string;
-  provider: string;
-  model: string;
-  op: Operation;
-  /** 1-based, across the whole request. */
-  attempt: number;
-  isRetry: boolean;
-  isFallback: boolean;
-  durationMs: number;
-  error: ProviderError | null;
-}
-
-/** What a wrapping policy may know about the attempt it wraps. */
-export interface WrapContext {
-  op: Operation;
-  model: string;
-  requestId: string;
-  /** Aborted when the client goes away or the attempt's time is up (reason: a timeout ProviderError). */
-  signal: AbortSignal;
-  timeoutMs: number;
-  /** True when every candidate was skipped and this one is tried anyway (e.g. despite an open breaker). */
-  lastResort: boolean;
-}
-
-/** Hooks for breakers, quotas and health; every member is optional. */
-export interface RouterPolicy {
-  /** Lower is tried first inside a priority tier. */
-  rank?(provider: string): number;
-  /** A reason to skip the provider without calling it, or null. */
-  skip?(provider: string): string | null;
-  /** Wraps one attempt, e.g. so a breaker sees its outcome. */
-  wrap?<T>(provider: string, attempt: () => Promise<T>, context: WrapContext): Promise<T>;
-  /** Whether `wrap` has anything to do for the provider now (default: yes); skipped when not. */
-  wraps?(provider: string): boolean;
-  /** When every candidate was skipped, the one to try anyway (e.g. the breaker that opened first). */
-  lastResort?(skipped: readonly string[]): string | null;
-  observe?(event: AttemptEvent): void;
-}
-
-/**
- * The client's side of a request: whether it went away, and who to tell when it does. Not an
- * AbortSignal: Node 20 takes some 10 µs to create one, so a real signal is made only on demand.
- */
-export interface ClientLink {
-  readonly aborted: boolean;
-  /** Runs `listener` when the client goes away (at once if it already has). */
-  onAbort(listener: () => void): void;
-  /** An AbortSignal that fires with the client, created on first use. */
-  readonly signal: AbortSignal;
-}
 
 export interface DispatchOptions {
   op: Operation;
@@ -93,16 +41,24 @@ export interface DispatchResult<T> {
 
 export type Attempt<T> = (adapter: ProviderAdapter, ctx: AttemptContext) => Promise<T>;
 
+/**
+ * Built once with its policies; reads the providers in force from its source, so a reload or a
+ * discovery change is seen by the next request while in-flight ones keep the candidates they hold.
+ */
 export class Router {
-  readonly resolver: CandidateResolver;
+  private resolved: { handles: readonly ProviderHandle[]; resolver: CandidateResolver } | null = null;
 
   constructor(
-    handles: readonly ProviderHandle[],
-    private readonly config: Config,
+    private readonly source: ProviderSource,
     private readonly policies: readonly RouterPolicy[],
     private readonly logger: Logger,
-  ) {
-    this.resolver = new CandidateResolver(handles);
+  ) {}
+
+  /** Candidate matching over the providers in force (rebuilt when they are swapped). */
+  get resolver(): CandidateResolver {
+    const handles = this.source.handles;
+    if (this.resolved?.handles !== handles) this.resolved = { handles, resolver: new CandidateResolver(handles) };
+    return this.resolved.resolver;
   }
 
   candidates(model: string, op: Operation): Candidate[] {
@@ -117,7 +73,8 @@ export class Router {
 
   async dispatch<T>(options: DispatchOptions, attempt: Attempt<T>): Promise<DispatchResult<T>> {
     const queue = this.candidates(options.model, options.op);
-    const deadline = Date.now() + this.config.server.request_timeout * 1000;
+    const config = this.source.config;
+    const deadline = Date.now() + config.server.request_timeout * 1000;
     const tried = new Set<string>();
     const skipped: string[] = [];
     const log: AttemptLogEntry[] = [];
@@ -127,8 +84,8 @@ export class Router {
     let previous: string | null = null;
 
     const run = async (candidate: Candidate, forced: boolean): Promise<DispatchResult<T> | null> => {
-      const { config } = candidate.handle;
-      const name = config.name;
+      const provider = candidate.handle.config;
+      const name = provider.name;
       tried.add(name);
       if (!forced) {
         const reason = this.skipReason(name);
@@ -140,9 +97,9 @@ export class Router {
       }
       const isFallback = previous !== null && previous !== name;
       previous = name;
-      for (let retry = 0; retry <= config.max_retries; retry++) {
+      for (let retry = 0; retry <= provider.max_retries; retry++) {
         const remaining = deadline - Date.now();
-        if (remaining <= 0) throw this.budgetExhausted(options.model, log);
+        if (remaining <= 0) throw this.budgetExhausted(config, options.model, log);
         if (retry > 0 && !forced) {
           // A breaker may have opened (or a quota run out) while we backed off.
           const reason = this.skipReason(name);
@@ -153,14 +110,14 @@ export class Router {
         }
         attempts++;
         const started = performance.now();
-        const timeoutMs = Math.min(config.timeout * 1000, remaining);
-        const timer = attemptTimer(name, timeoutMs, timeoutMs < config.timeout * 1000, options.client);
+        const timeoutMs = Math.min(provider.timeout * 1000, remaining);
+        const timer = attemptTimer(name, timeoutMs, timeoutMs < provider.timeout * 1000, options.client);
         const ctx: AttemptContext = {
           model: candidate.model,
           signal: timer.signal,
           requestId: options.requestId,
           timeoutMs,
-          streamIdleMs: this.config.server.stream_idle_timeout * 1000,
+          streamIdleMs: config.server.stream_idle_timeout * 1000,
           rawBody: candidate.model === options.model ? options.rawBody : undefined,
           forwardHeaders: options.forwardHeaders,
         };
@@ -171,7 +128,7 @@ export class Router {
           const durationMs = performance.now() - started;
           upstreamMs += durationMs;
           this.observe({ requestId: options.requestId, provider: name, model: candidate.model, op: options.op, attempt: attempts, isRetry: retry > 0, isFallback, durationMs, error: null });
-          return { value, provider: name, providerType: config.type, model: candidate.model, attempts, upstreamMs, log };
+          return { value, provider: name, providerType: provider.type, model: candidate.model, attempts, upstreamMs, log };
         } catch (thrown) {
           timer.clear();
           const durationMs = performance.now() - started;
@@ -185,8 +142,8 @@ export class Router {
           this.logger.warn({ request_id: options.requestId, provider: name, attempt: attempts, status: error.status, kind: error.kind, err_message: error.message }, 'upstream attempt failed');
           if (error.kind === 'circuit_open') break;
           if (!error.retryable) throw error;
-          if (retry === config.max_retries) break;
-          const wait = retryDelayMs(retry + 1, config.retry_delay, error.retryAfterMs);
+          if (retry === provider.max_retries) break;
+          const wait = retryDelayMs(retry + 1, provider.retry_delay, error.retryAfterMs);
           if (wait === null || Date.now() + wait >= deadline) break;
           const slept = performance.now();
           await sleep(wait, undefined, { signal: options.client.signal }).catch(() => undefined);
@@ -218,7 +175,7 @@ export class Router {
         if (result) return result;
       }
     }
-    if (Date.now() >= deadline) throw this.budgetExhausted(options.model, log);
+    if (Date.now() >= deadline) throw this.budgetExhausted(config, options.model, log);
     throw this.allFailed(options.model, log, failures);
   }
 
@@ -241,11 +198,11 @@ export class Router {
     return new ProxyError('provider_unavailable', `All providers failed for model '${model}': ${detail || 'no provider could be tried'}`, null, { attempts });
   }
 
-  private budgetExhausted(model: string, log: readonly AttemptLogEntry[]): ProxyError {
+  private budgetExhausted(config: Config, model: string, log: readonly AttemptLogEntry[]): ProxyError {
     const detail = log.map((entry) => `${entry.provider}: ${entry.outcome}`).join('; ');
     return new ProxyError(
       'upstream_timeout',
-      `Request timeout of ${this.config.server.request_timeout}s exhausted for model '${model}'${detail ? `: ${detail}` : ''}`,
+      `Request timeout of ${config.server.request_timeout}s exhausted for model '${model}'${detail ? `: ${detail}` : ''}`,
     );
   }
 
@@ -287,53 +244,3 @@ export class Router {
   }
 }
 
-function asProviderError(provider: string, thrown: unknown): ProviderError {
-  if (thrown instanceof ProviderError) return thrown;
-  if (thrown instanceof ProxyError) {
-    return new ProviderError({ provider, status: thrown.status, kind: 'http', retryable: false, message: thrown.message, code: thrown.code, param: thrown.param });
-  }
-  const message = thrown instanceof Error ? thrown.message : String(thrown);
-  return new ProviderError({ provider, status: null, kind: 'protocol', retryable: true, message: `${provider}: ${message}` });
-}
-
-interface AttemptTimer {
-  /** Aborted when the client goes away or the attempt's time is up. */
-  signal: AbortSignal;
-  readonly fired: boolean;
-  readonly error: ProviderError;
-  clear(): void;
-}
-
-/**
- * Bounds one attempt as a whole (headers, body, a stream's first chunk): undici's timeouts only bound
- * each wait, so a body trickling in could otherwise outlive the provider's `timeout`. Built for the
- * hot path: the timeout error is only made when the timer fires, and the client is linked with one
- * listener rather than AbortSignal.any.
- */
-function attemptTimer(provider: string, timeoutMs: number, budgetBound: boolean, client: ClientLink): AttemptTimer {
-  const signal = new AttemptSignal();
-  let error: ProviderError | null = null;
-  const handle = setTimeout(() => {
-    const why = budgetBound ? 'the request timeout budget ran out' : `no answer within ${Math.round(timeoutMs) / 1000}s`;
-    error = new ProviderError({ provider, status: null, kind: 'timeout', retryable: true, message: `${provider} timed out (${why})` });
-    signal.abort(error);
-  }, Math.max(1, timeoutMs));
-  // Stays linked after the attempt succeeds: a stream still has to stop when the client leaves.
-  client.onAbort(() => signal.abort(abortError()));
-  return {
-    signal: signal.asAbortSignal(),
-    get fired() {
-      return error !== null;
-    },
-    get error() {
-      return error!;
-    },
-    clear: () => clearTimeout(handle),
-  };
-}
-
-function abortError(): Error {
-  const error = new Error('The client closed the request');
-  error.name = 'AbortError';
-  return error;
-}

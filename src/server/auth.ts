@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/schema.js';
 import { ProxyError } from '../errors.js';
+import type { KeyIndex } from '../governance/key-index.js';
 import type { Runtime } from '../runtime.js';
 
 declare module 'fastify' {
@@ -52,8 +53,8 @@ export function presentedKey(request: FastifyRequest, header: string): string | 
   return key?.trim() || null;
 }
 
-async function authPlugin(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
+async function authPlugin(app: FastifyInstance, opts: { runtime: Runtime; keys: KeyIndex }): Promise<void> {
+  const { runtime, keys } = opts;
   let ring = buildKeyRing(runtime.config.auth);
   let ringFor = runtime.config.auth;
 
@@ -69,7 +70,7 @@ async function authPlugin(app: FastifyInstance, opts: { runtime: Runtime }): Pro
 
   /** Recognises a virtual key by its digest (a Map lookup, no database on the request path). */
   function virtualKey(request: FastifyRequest, hash: string, required: boolean): void {
-    const found = runtime.virtualKeys?.lookup(hash);
+    const found = keys.lookup(hash);
     if (!found) {
       if (required) throw new ProxyError('unauthorized', 'Invalid API key');
       return;

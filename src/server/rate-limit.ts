@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
-import { sharedRedis } from '../state/redis.js';
+import type { SharedRedis } from '../state/redis.js';
 import { addressRules, clientIp, isProbe } from './ip-access.js';
 
 /** Route limits in force unless `rate_limit.routes` says otherwise. */
@@ -93,16 +93,10 @@ interface Outcome {
   isExceeded: boolean;
 }
 
-async function rateLimitPlugin(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
-  let counters: CounterStore | null = null;
-  const store = (): CounterStore => {
-    if (!counters) {
-      const shared = sharedRedis(runtime);
-      counters = shared ? redisCounters(shared.client, shared.key('rl', '')) : memoryCounters();
-    }
-    return counters;
-  };
+async function rateLimitPlugin(app: FastifyInstance, opts: { runtime: Runtime; redis: SharedRedis | null }): Promise<void> {
+  const { runtime, redis } = opts;
+  const counters: CounterStore = redis ? redisCounters(redis.client, redis.key('rl', '')) : memoryCounters();
+  const store = (): CounterStore => counters;
   // Every layer keys its own counters, so one store serves them all.
   class LayeredStore {
     incr(key: string, callback: Parameters<CounterStore['incr']>[1], timeWindow: number, max: number): void {
@@ -128,7 +122,7 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { runtime: Runtime })
   ) as Record<Layer, ReturnType<FastifyInstance['createRateLimit']>>;
 
   // Counters, cache and quotas share the connection: start serving once it is up (or has failed).
-  await sharedRedis(runtime)?.ready(2000);
+  await redis?.ready(2000);
 
   // Callback style, so a proxy without rate limits pays no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
@@ -147,7 +141,7 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { runtime: Runtime })
       const results = await Promise.all(checks.map((check) => limiters[check.layer](request)));
       outcomes = results.flatMap((result) => (result.isAllowed ? [] : [result]));
     } catch (error) {
-      sharedRedis(runtime)?.report('rate_limit', error);
+      redis?.report('rate_limit', error);
       if (config.rate_limit.on_store_error === 'closed') {
         throw new ProxyError('provider_unavailable', 'Rate limiting is unavailable because its store cannot be reached; try again shortly', null, {}, { 'retry-after': '1' });
       }

@@ -1,8 +1,8 @@
 // What /health says about traffic control: the shared-state store (memory, or Redis and whether it is
 // reachable), how rate limiting behaves when it is not, and the response cache's counters.
-import type { CacheStats } from '../cache/response-cache.js';
-import type { Runtime } from '../runtime.js';
-import { storeStatus, type StoreStatus } from './redis.js';
+import type { CacheStats, ResponseCache } from '../cache/response-cache.js';
+import type { Config } from '../config/schema.js';
+import { storeStatus, type SharedRedis, type StoreStatus } from './redis.js';
 
 export interface TrafficHealth {
   store: StoreStatus;
@@ -12,14 +12,14 @@ export interface TrafficHealth {
   cache: CacheStats;
 }
 
-export async function trafficHealth(runtime: Runtime): Promise<TrafficHealth> {
-  const { rate_limit: limits, budgets } = runtime.config;
-  const store = storeStatus(runtime);
+export async function trafficHealth(config: Config, redis: SharedRedis | null, cache: ResponseCache): Promise<TrafficHealth> {
+  const { rate_limit: limits, budgets } = config;
+  const store = storeStatus(redis);
   return {
     store,
     rate_limit: { enabled: limits.enabled, on_store_error: limits.on_store_error },
     // checking: false while Redis is down and budgets fail open (requests pass unchecked).
     budgets: { store: store.backend, checking: store.status === 'ok' || budgets.on_store_error === 'closed', on_store_error: budgets.on_store_error },
-    cache: await runtime.cache.stats(),
+    cache: await cache.stats(),
   };
 }

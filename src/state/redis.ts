@@ -1,11 +1,11 @@
-// The one Redis connection of a running proxy, shared by rate-limit counters, the response cache and
-// provider quotas; created on first use from `redis.url` (changing the URL needs a restart). Commands
+// The one Redis connection of a running proxy, shared by rate-limit counters, the response cache,
+// provider quotas and budgets; opened at start from `redis.url` (changing the URL needs a restart). Commands
 // fail fast while Redis is away, so callers can fail open or closed; failures are logged at most once
 // per interval per component and reported on /health.
 import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Runtime } from '../runtime.js';
+import type { Config } from '../config/schema.js';
 
 /**
  * ioredis is loaded with the first connection: a proxy without `redis.url` never needs it, and
@@ -119,25 +119,14 @@ export class SharedRedis {
   }
 }
 
-const connections = new WeakMap<Runtime, SharedRedis | null>();
-
-/** The runtime's Redis connection, or null when `redis.url` was not set when it was first asked for. */
-export function sharedRedis(runtime: Runtime): SharedRedis | null {
-  let shared = connections.get(runtime);
-  if (shared !== undefined) return shared;
-  const { url, key_prefix: prefix, command_timeout_ms: timeout } = runtime.config.redis;
-  shared = url ? new SharedRedis(url, prefix, timeout, runtime.logger.child({ component: 'redis' })) : null;
-  connections.set(runtime, shared);
-  if (shared) {
-    const connection = shared;
-    runtime.onClose(() => connection.close());
-  }
-  return shared;
+/** The proxy's Redis connection when `redis.url` is set (changing the URL needs a restart), else null. */
+export function connectRedis(config: Config['redis'], logger: Logger): SharedRedis | null {
+  const { url, key_prefix: prefix, command_timeout_ms: timeout } = config;
+  return url ? new SharedRedis(url, prefix, timeout, logger.child({ component: 'redis' })) : null;
 }
 
 /** What /health shows for the shared state store. */
-export function storeStatus(runtime: Runtime): StoreStatus {
-  const shared = connections.get(runtime) ?? (runtime.config.redis.url ? sharedRedis(runtime) : null);
+export function storeStatus(shared: SharedRedis | null): StoreStatus {
   if (!shared) return { backend: 'memory', status: 'ok', errors: 0, last_error: null, last_error_at: null };
   return shared.status();
 }

@@ -53,7 +53,7 @@ describe('Redis backend', () => {
     expect(fromB.cache).toBe('HIT');
     expect({ ...fromB.body, _proxy_info: undefined }).toEqual({ ...chatCompletion('Hello from up'), _proxy_info: undefined });
     expect(mock.calls('/v1/chat/completions')).toHaveLength(1);
-    expect(await b.runtime.cache.stats()).toMatchObject({ backend: 'redis', hits: 1, misses: 0, entries: 1 });
+    expect(await b.gateway.cache.stats()).toMatchObject({ backend: 'redis', hits: 1, misses: 0, entries: 1 });
   });
 
   test('values are compressed, carry the TTL, live under the prefix, and clear() removes them', async () => {
@@ -75,7 +75,7 @@ describe('Redis backend', () => {
     } finally {
       client.disconnect();
     }
-    expect(await proxy.runtime.cache.clear()).toEqual({ cleared: 2 });
+    expect(await proxy.gateway.cache.clear()).toEqual({ cleared: 2 });
     expect(await keysUnder(keyPrefix)).toHaveLength(0);
   });
 
@@ -100,11 +100,11 @@ describe('Redis backend', () => {
       expect(answer.cache).toBe('MISS');
     }
     expect(mock.calls('/v1/chat/completions')).toHaveLength(4);
-    const stats = await proxy.runtime.cache.stats();
+    const stats = await proxy.gateway.cache.stats();
     expect(stats.entries).toBeNull();
     await forwarder.open();
     const until = Date.now() + 5000;
-    while (Date.now() < until && !(await proxy.runtime.cache.stats()).entries) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (Date.now() < until && !(await proxy.gateway.cache.stats()).entries) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await ask(proxy, chat())).cache).toBe('HIT');
   });
 });

@@ -50,7 +50,7 @@ describe('lookups', () => {
     expect(missInfo.cache_hit).toBe(false);
     expect(hitInfo).toMatchObject({ cache_hit: true, provider: 'up', attempt_number: 0 });
     expect(second.headers.get('x-proxy-provider')).toBe('up');
-    const stats = await proxy.runtime.cache.stats();
+    const stats = await proxy.gateway.cache.stats();
     expect(stats).toMatchObject({ backend: 'memory', hits: 1, misses: 1, entries: 1, hit_rate: 0.5 });
     expect(stats.bytes).toBeGreaterThan(100);
   });
@@ -152,12 +152,12 @@ describe('bounds', () => {
     const proxy = await proxyWith({ response_cache: { max_size_mb: max / (1024 * 1024) } });
     const ask = (n: number) => post(proxy, '/v1/chat/completions', chat({ messages: [{ role: 'user', content: `q${n}` }] }));
     expect((await ask(1)).cache).toBe('MISS');
-    const one = (await proxy.runtime.cache.stats()).bytes!;
+    const one = (await proxy.gateway.cache.stats()).bytes!;
     // The bound holds two of these answers, not three.
     expect(one).toBeGreaterThan(max / 3);
     expect(one).toBeLessThanOrEqual(max / 2);
     for (const n of [2, 3]) expect((await ask(n)).cache).toBe('MISS');
-    const stats = await proxy.runtime.cache.stats();
+    const stats = await proxy.gateway.cache.stats();
     expect(stats.bytes).toBeLessThanOrEqual(max);
     expect(stats.entries).toBe(2);
     expect((await ask(3)).cache).toBe('HIT');
@@ -176,10 +176,10 @@ describe('bounds', () => {
   test('clear() empties the cache and the runtime exposes it to POST /cache/clear', async () => {
     const proxy = await proxyWith();
     await post(proxy, '/v1/chat/completions', chat());
-    expect(await proxy.runtime.cache.clear()).toEqual({ cleared: 1 });
+    expect(await proxy.gateway.cache.clear()).toEqual({ cleared: 1 });
     expect((await post(proxy, '/v1/chat/completions', chat())).cache).toBe('MISS');
-    await proxy.runtime.caches.get('responses')!();
-    expect((await proxy.runtime.cache.stats()).entries).toBe(0);
+    await proxy.gateway.caches.get('responses')!();
+    expect((await proxy.gateway.cache.stats()).entries).toBe(0);
   });
 });
 
@@ -263,7 +263,7 @@ describe('coalescing', () => {
     expect(answers.every((a) => a.status === 200 && a.json().choices[0].message.content === 'shared answer')).toBe(true);
     expect(answers.filter((a) => a.cache === 'MISS')).toHaveLength(1);
     expect(answers.filter((a) => a.cache === 'HIT')).toHaveLength(19);
-    expect((await proxy.runtime.cache.stats()).coalesced).toBe(19);
+    expect((await proxy.gateway.cache.stats()).coalesced).toBe(19);
   });
 
   test('streamed and plain requests coalesce on one streamed call', async () => {

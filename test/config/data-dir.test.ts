@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
-import { Runtime } from '../../src/runtime.js';
+import { createGateway } from '../../src/gateway.js';
 import { MockUpstream } from '../support/mock-openai.js';
 import { mockProvider } from '../support/proxy.js';
 
@@ -33,8 +33,9 @@ async function start(configDir: string, config: Record<string, unknown>, env: Re
   writeFileSync(file, JSON.stringify(config));
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-  const runtime = new Runtime({ loaded: loadConfig({ file, env }), logger, env });
-  const app = await buildApp(runtime);
+  const gateway = await createGateway({ loaded: loadConfig({ file, env }), logger, env });
+  const { runtime } = gateway;
+  const app = await buildApp(gateway);
   await app.ready();
   const call = async (method: string, url: string, body?: unknown) => {
     const res = await app.inject({ method: method as 'GET', url, payload: body as object });

@@ -14,7 +14,7 @@ import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-op
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
-import { serverPort } from '../../src/routes/metrics.js';
+import { serverPort } from '../../src/observability/metrics-server.js';
 import { MockUpstream } from '../support/mock-openai.js';
 import { mockProvider, startProxy, type TestProxy } from '../support/proxy.js';
 import { codeEnvNames, configEnvNames, repoPath } from './env-names.js';
@@ -184,8 +184,8 @@ describe('probe paths answer on a running proxy', () => {
       expect(res.status, probe).toBe(200);
     }
     const monitor = find(withMonitoring, 'ServiceMonitor', 'llm-proxy');
-    await expect.poll(() => proxy.app.observability.metricsServer).not.toBeNull();
-    const metricsPort = serverPort(proxy.app.observability.metricsServer!);
+    await expect.poll(() => proxy.app.metricsServer).not.toBeNull();
+    const metricsPort = serverPort(proxy.app.metricsServer!);
     const scrape = await fetch(`http://127.0.0.1:${metricsPort}${monitor.spec.endpoints[0].path}`);
     expect(scrape.status).toBe(200);
     expect(await scrape.text()).toContain('llm_proxy_ready 1');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { serverPort } from '../../src/routes/metrics.js';
+import { serverPort } from '../../src/observability/metrics-server.js';
 import { freePort } from '../support/cli.js';
 import { chatCompletion, chatStream, MockUpstream } from '../support/mock-openai.js';
 import { mockProvider, startProxy, type TestProxy } from '../support/proxy.js';
@@ -108,8 +108,8 @@ describe('a real Prometheus scraping a running proxy', () => {
       ],
     });
     // The metrics listener starts in an onListen hook, just after listen() resolves.
-    await until(() => proxy.app.observability.metricsServer !== null);
-    const metricsPort = serverPort(proxy.app.observability.metricsServer!);
+    await until(() => proxy.app.metricsServer !== null);
+    const metricsPort = serverPort(proxy.app.metricsServer!);
     const port = await freePort();
     writeFileSync(
       path.join(dir, 'prometheus.yml'),

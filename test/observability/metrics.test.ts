@@ -129,7 +129,7 @@ describe('Prometheus', () => {
   });
 
   test('metrics.port serves the same metrics on a listener of its own', async () => {
-    const server = proxy.app.observability.metricsServer!;
+    const server = proxy.app.metricsServer!;
     const port = (server.address() as AddressInfo).port;
     expect(port).not.toBe(Number(new URL(proxy.url).port));
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics/prometheus`)).text();

@@ -6,12 +6,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
-import { Runtime } from '../../src/runtime.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { Runtime } from '../../src/runtime.js';
 import { MockUpstream } from '../support/mock-openai.js';
 import { mockProvider, writeConfig } from '../support/proxy.js';
 
 interface LoggedProxy {
   app: FastifyInstance;
+  gateway: Gateway;
   runtime: Runtime;
   url: string;
   lines: Array<Record<string, unknown>>;
@@ -31,10 +33,10 @@ async function start(doc: Record<string, unknown>): Promise<LoggedProxy> {
     },
   });
   const loaded = loadConfig({ file: writeConfig(doc), env: {} });
-  const runtime = new Runtime({ loaded, logger: pino({ level: 'warn' }, sink), env: {} });
-  const app = await buildApp(runtime);
+  const gateway = await createGateway({ loaded, logger: pino({ level: 'warn' }, sink), env: {} });
+  const app = await buildApp(gateway);
   await app.listen({ host: '127.0.0.1', port: 0 });
-  return { app, runtime, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, lines };
+  return { app, gateway, runtime: gateway.runtime, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, lines };
 }
 
 async function post(path = '/v1/chat/completions', body: Record<string, unknown> = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }): Promise<Response> {
@@ -133,7 +135,7 @@ describe('chaos engineering', () => {
     expect(a.calls()).toHaveLength(0);
     expect(b.calls()).toHaveLength(0);
     expect(injected().map((l) => l.chaos_fault)).toEqual(['network_failure', 'rate_limit', 'rate_limit']);
-    expect(proxy.runtime.resilience.chaos.injected).toMatchObject({ network_failure: 1, rate_limit: 2 });
+    expect(proxy.gateway.resilience.chaos.injected).toMatchObject({ network_failure: 1, rate_limit: 2 });
     await proxy.app.close();
 
     proxy = await start({
@@ -177,13 +179,13 @@ describe('chaos engineering', () => {
       providers: [mockProvider('a', a.url, { max_retries: 0 }), mockProvider('b', b.url, { priority: 2 })],
     });
     for (let i = 0; i < 3; i++) expect((await post()).status).toBe(200);
-    expect(proxy.runtime.resilience.breakers.state('a')).toBe('open');
+    expect(proxy.gateway.resilience.breakers.state('a')).toBe('open');
     await post();
     // Open: skipped without an attempt, so no further fault is injected.
     expect(injected()).toHaveLength(3);
     // One log line for the transition, none for the requests it then turned away.
     const transitions = proxy.lines.filter((l) => l.breaker_state !== undefined);
     expect(transitions).toEqual([expect.objectContaining({ provider: 'a', breaker_state: 'open', failures: 3 })]);
-    expect(proxy.runtime.resilience.breakers.describe('a').transitions).toBe(1);
+    expect(proxy.gateway.resilience.breakers.describe('a').transitions).toBe(1);
   });
 });

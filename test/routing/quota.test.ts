@@ -53,9 +53,9 @@ describe('provider quotas', () => {
     const proxy = await proxyWith(2);
     expect(await providersOf(proxy, 4)).toEqual(['limited', 'limited', 'spare', 'spare']);
     expect(limited.calls('/v1/chat/completions')).toHaveLength(2);
-    expect(proxy.runtime.quota.usage('limited')).toMatchObject({ used: 2, limit: 2 });
-    expect(proxy.runtime.quota.skip('limited')).toMatch(/hourly quota of 2 requests used/);
-    expect(proxy.runtime.quota.skip('spare')).toBeNull();
+    expect(proxy.gateway.quota.usage('limited')).toMatchObject({ used: 2, limit: 2 });
+    expect(proxy.gateway.quota.skip('limited')).toMatch(/hourly quota of 2 requests used/);
+    expect(proxy.gateway.quota.skip('spare')).toBeNull();
   });
 
   test('exact under concurrency in one process', async () => {
@@ -81,6 +81,6 @@ describe('provider quotas', () => {
     expect([...fromA, ...fromB].filter((p) => p === 'limited')).toHaveLength(6);
     expect(limited.calls('/v1/chat/completions')).toHaveLength(6);
     // Once a replica has seen the quota run out, it skips the provider without asking Redis.
-    expect(a.runtime.quota.skip('limited') ?? b.runtime.quota.skip('limited')).toMatch(/quota/);
+    expect(a.gateway.quota.skip('limited') ?? b.gateway.quota.skip('limited')).toMatch(/quota/);
   });
 });

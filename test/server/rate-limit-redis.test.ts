@@ -78,7 +78,7 @@ describe('shared through Redis', () => {
     expect(health.traffic.store.last_error).toMatch(/rate_limit|redis/);
 
     await forwarder.open();
-    await waitFor(async () => storeStatus(proxy.runtime).status === 'ok');
+    await waitFor(async () => storeStatus(proxy.gateway.redis).status === 'ok');
     // The window counted before the loss still holds.
     expect(await send(proxy, 2)).toEqual([429, 429]);
   });

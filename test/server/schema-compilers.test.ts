@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
-import { Runtime } from '../../src/runtime.js';
+import { createGateway } from '../../src/gateway.js';
 import type { FastifyInstance } from 'fastify';
 import { writeConfig } from '../support/proxy.js';
 
@@ -14,8 +14,7 @@ let url: string;
 
 beforeAll(async () => {
   const loaded = loadConfig({ file: writeConfig({ providers: [{ name: 'a', type: 'openai_compatible', base_url: 'http://127.0.0.1:9/v1', models: ['*'] }] }), env: {} });
-  const runtime = new Runtime({ loaded, logger: pino({ level: 'silent' }), env: {} });
-  app = await buildApp(runtime);
+  app = await buildApp(await createGateway({ loaded, logger: pino({ level: 'silent' }), env: {} }));
   app.post(
     '/schema-check',
     {

@@ -7,10 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
-import { Runtime } from '../../src/runtime.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { Runtime } from '../../src/runtime.js';
 
 export interface TestProxy {
   app: FastifyInstance;
+  /** The parts the app was built around (router, cache, resilience, ...). */
+  gateway: Gateway;
   runtime: Runtime;
   url: string;
   /** Path of the config file the proxy was loaded from. */
@@ -35,9 +38,9 @@ export async function startProxy(doc: Record<string, unknown>, env: Record<strin
   const fullEnv = { ...env };
   const loaded = loadConfig({ file: configFile, env: fullEnv });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const runtime = new Runtime({ loaded, logger, env: fullEnv });
-  const app = await buildApp(runtime);
+  const gateway = await createGateway({ loaded, logger, env: fullEnv });
+  const app = await buildApp(gateway);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  return { app, runtime, url, configFile, close: () => app.close() };
+  return { app, gateway, runtime: gateway.runtime, url, configFile, close: () => app.close() };
 }

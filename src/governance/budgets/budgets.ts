@@ -9,7 +9,7 @@ import type { Db } from '../../db/database.js';
 import { ProxyError } from '../../errors.js';
 import { costOf } from '../../observability/usage.js';
 import type { Runtime } from '../../runtime.js';
-import { sharedRedis } from '../../state/redis.js';
+import type { SharedRedis } from '../../state/redis.js';
 import type { Principal } from '../key-index.js';
 import type { Budget } from '../limits.js';
 import { currentPeriod, type Period } from './period.js';
@@ -51,10 +51,10 @@ export class Budgets {
 
   constructor(
     private readonly runtime: Runtime,
+    private readonly redis: SharedRedis | null,
     private readonly db: Db,
     private readonly logger: Logger,
   ) {
-    const redis = sharedRedis(runtime);
     this.store = redis ? redisBudgetStore(redis.client, redis.key('budget:')) : memoryBudgetStore();
   }
 
@@ -83,7 +83,7 @@ export class Budgets {
         result = await this.store.reserve(entries, amount);
       }
     } catch (error) {
-      sharedRedis(this.runtime)?.report('budgets', error);
+      this.redis?.report('budgets', error);
       if (this.runtime.config.budgets.on_store_error === 'open') return;
       throw new ProxyError('provider_unavailable', 'Budget checks are unavailable because their store cannot be reached; try again shortly', null, {}, { 'retry-after': '1' });
     }
@@ -115,7 +115,7 @@ export class Budgets {
     if (!held) return;
     this.held.delete(request);
     const cost = typeof request.proxy.extra.cost_usd === 'number' ? request.proxy.extra.cost_usd : 0;
-    await this.store.settle(held.entries, held.amount, cost).catch((error: unknown) => sharedRedis(this.runtime)?.report('budgets', error));
+    await this.store.settle(held.entries, held.amount, cost).catch((error: unknown) => this.redis?.report('budgets', error));
   }
 
   /**

@@ -1,0 +1,121 @@
+// The composition root: builds every long-lived part of a running proxy once, in dependency order,
+// each handed what it needs as constructor arguments. app.ts then registers the Fastify plugins
+// around these parts, and main.ts (or a test) starts it. Nothing here is assigned after construction.
+import type { Logger } from 'pino';
+import { ResponseCache } from './cache/response-cache.js';
+import { stateFile } from './config/data-dir.js';
+import type { LoadedConfig } from './config/load.js';
+import { ModelSelections } from './config/model-selections.js';
+import { ConfigReloader, type ReloadResult } from './config/watch.js';
+import { KeyIndex } from './governance/key-index.js';
+import { AlertManager } from './observability/alerts.js';
+import { Metrics } from './observability/metrics.js';
+import { metricsSnapshot, type MetricsSnapshot } from './observability/provider-stats.js';
+import { createTracing, type Tracing } from './observability/tracing.js';
+import { UsageLedger } from './observability/usage.js';
+import { ModelCatalog } from './providers/model-catalog.js';
+import { Condenser } from './routing/condense.js';
+import { ProviderQuota } from './routing/quota.js';
+import { Resilience } from './routing/resilience.js';
+import { Router } from './routing/router.js';
+import { Runtime, type Env } from './runtime.js';
+import { connectRedis, type SharedRedis } from './state/redis.js';
+
+/** Metrics, usage, alerting, reload and model management: what the observability plugin serves. */
+export interface Observability {
+  metrics: Metrics;
+  /** Tokens and cost per provider and model since start (JSON /metrics). */
+  usage: UsageLedger;
+  snapshot(): Promise<MetricsSnapshot>;
+  alerts: AlertManager;
+  reloader: ConfigReloader;
+  selections: ModelSelections;
+  catalog: ModelCatalog;
+  /** Null unless telemetry.enabled. */
+  tracing: Tracing | null;
+}
+
+export interface Gateway {
+  /** The configuration in force and the providers built from it; a reload swaps both. */
+  runtime: Runtime;
+  /** The shared Redis connection, when `redis.url` is set. */
+  redis: SharedRedis | null;
+  resilience: Resilience;
+  quota: ProviderQuota;
+  router: Router;
+  condenser: Condenser;
+  cache: ResponseCache;
+  /** Virtual keys and teams the auth hook consults; the governance plugin fills it from the database. */
+  keys: KeyIndex;
+  observability: Observability;
+  /** What POST /cache/clear empties, by name. */
+  caches: ReadonlyMap<string, () => Promise<unknown> | unknown>;
+  /** Re-reads the model selections and the configuration, and swaps the new one in (SIGHUP, the admin API, file changes). */
+  reload(source: string): ReloadResult;
+  /** Stops timers and closes connections and provider pools, last built first. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  loaded: LoadedConfig;
+  logger: Logger;
+  env?: Env;
+}
+
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { logger } = options;
+  const runtime = new Runtime(options);
+  const config = () => runtime.config;
+  const configFile = runtime.loaded.files[0];
+
+  const redis = connectRedis(runtime.config.redis, logger);
+  const resilience = new Resilience(runtime, logger);
+  const quota = new ProviderQuota(runtime, redis);
+  const cache = new ResponseCache(config, redis, logger.child({ component: 'response-cache' }));
+
+  const metrics = new Metrics({ source: runtime, resilience, redis });
+  const tracing = runtime.config.telemetry.enabled ? await createTracing(runtime.config.telemetry, logger) : null;
+  // Order matters: the first policy wraps innermost (chaos inside breakers, so breakers see its faults).
+  const router = new Router(runtime, [...resilience.policies, quota, metrics.policy(), ...(tracing ? [tracing.policy()] : [])], logger);
+  const condenser = new Condenser(runtime, router);
+
+  const usage = new UsageLedger();
+  const snapshot = () => metricsSnapshot({ source: runtime, resilience, cache }, metrics.stats, usage, metrics.startedAt);
+  const selectionsLogger = logger.child({ component: 'model-selections' });
+  const selectionsFile = () => stateFile(configFile, runtime.config, runtime.config.model_management.selections_file, 'model_selections.json', selectionsLogger);
+  const selections = new ModelSelections(selectionsFile(), selectionsLogger);
+  selections.load();
+  const alertsLogger = logger.child({ component: 'alerts' });
+  const alerts = new AlertManager(config, snapshot, alertsLogger, stateFile(configFile, runtime.config, runtime.config.alerting.rules_file, 'alert_rules.json', alertsLogger));
+  const reloader = new ConfigReloader(runtime, {
+    onResult: (result) => metrics.reload(result.success ? 'success' : 'failure'),
+    onReloaded: () => selections.load(selectionsFile()),
+  });
+  const reload = (source: string): ReloadResult => {
+    selections.load(selectionsFile());
+    return reloader.reload(source);
+  };
+  alerts.start();
+  if (runtime.config.hot_reload.enabled && configFile) {
+    reloader.watch(() => [selectionsFile()], runtime.config.hot_reload.debounce_ms, () => void reload('file change'));
+  }
+
+  const caches = new Map<string, () => Promise<unknown> | unknown>([
+    ['health_checks', () => resilience.health.clear()],
+    ['summaries', () => condenser.clearSummaries()],
+    ['responses', () => cache.clear()],
+  ]);
+  const keys = new KeyIndex();
+  const observability: Observability = { metrics, usage, snapshot, alerts, reloader, selections, catalog: new ModelCatalog(config), tracing };
+
+  const close = async (): Promise<void> => {
+    await reloader.close();
+    await alerts.stop();
+    await selections.flushed();
+    await tracing?.shutdown();
+    resilience.close();
+    await redis?.close();
+    await runtime.close();
+  };
+  return { runtime, redis, resilience, quota, router, condenser, cache, keys, observability, caches, reload, close };
+}

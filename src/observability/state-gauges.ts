@@ -1,0 +1,73 @@
+// Gauges that mirror other parts' state, read at scrape time: each provider's breaker, status and
+// whether it is enabled, readiness, and the shared Redis connection (absent without Redis).
+import { Gauge, type Registry } from 'prom-client';
+import { readiness, type ServingState } from '../routing/health-summary.js';
+import type { Resilience } from '../routing/resilience.js';
+import { storeStatus, type SharedRedis } from '../state/redis.js';
+
+export interface StateGaugeDeps {
+  source: ServingState;
+  resilience: Resilience;
+  redis: SharedRedis | null;
+}
+
+const BREAKER_STATES: Record<string, number> = { closed: 0, half_open: 1, 'half-open': 1, halfopen: 1, open: 2 };
+const PROVIDER_STATUS: Record<string, number> = { healthy: 1, available: 1, degraded: 0.5, unknown: 0.5, unhealthy: 0, disabled: 0 };
+
+export function registerStateGauges(registers: Registry[], p: string, deps: StateGaugeDeps): void {
+  const { source, resilience, redis } = deps;
+  new Gauge({
+    name: `${p}_circuit_breaker_state`,
+    help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',
+    labelNames: ['provider'],
+    registers,
+    collect() {
+      this.reset();
+      for (const handle of source.handles) {
+        const state = BREAKER_STATES[resilience.breakers.describe(handle.config.name).state.toLowerCase()];
+        if (state !== undefined) this.set({ provider: handle.config.name }, state);
+      }
+    },
+  });
+  new Gauge({
+    name: `${p}_provider_status`,
+    help: 'Provider status: 1 healthy, 0.5 degraded or unknown, 0 unhealthy or disabled',
+    labelNames: ['provider'],
+    registers,
+    collect() {
+      this.reset();
+      for (const handle of source.handles) {
+        const status = handle.adapter ? resilience.status(handle.config.name) : 'disabled';
+        this.set({ provider: handle.config.name }, PROVIDER_STATUS[status] ?? 0.5);
+      }
+    },
+  });
+  new Gauge({
+    name: `${p}_provider_enabled`,
+    help: 'Provider enabled (1) or disabled by config or a missing key (0)',
+    labelNames: ['provider'],
+    registers,
+    collect() {
+      this.reset();
+      for (const handle of source.handles) this.set({ provider: handle.config.name }, handle.adapter ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${p}_ready`,
+    help: 'Readiness as /health/ready reports it: 1 ready, 0 not (draining, or no provider can serve)',
+    registers,
+    collect() {
+      this.set(readiness(source, resilience).ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${p}_redis_up`,
+    help: 'Shared state store: 1 when Redis is connected, 0 when it is not (absent without Redis)',
+    registers,
+    collect() {
+      this.reset();
+      const store = storeStatus(redis);
+      if (store.backend !== 'memory') this.set(store.status === 'ok' ? 1 : 0);
+    },
+  });
+}

@@ -41,6 +41,10 @@ function parseJson(request: FastifyRequest, body: Buffer, done: Done): void {
     done(new ProxyError('invalid_request', 'The request body names "model" more than once; send it once', 'model'));
     return;
   }
+  if (request.proxy && parsed !== null && typeof parsed === 'object') {
+    const model = (parsed as { model?: unknown }).model;
+    if (typeof model === 'string') request.proxy.requestedModel = model;
+  }
   done(null, parsed);
 }
 

@@ -1,6 +1,7 @@
 // One error handler shapes every client-facing error in OpenAI's format (DESIGN.md §4). A 500 is a
 // bug in this project: it is logged with its stack and answered without one.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ProviderError, ProxyError, upstreamErrorBody, type ErrorBody } from '../errors.js';
 
@@ -49,6 +50,31 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     const error = new ProxyError('not_found', `Unknown route: ${request.method} ${request.url.split('?')[0]}`);
     void reply.code(404).send(error.toBody());
   });
+}
+
+/**
+ * Fastify's own refusals before routing (a path parameter over maxParamLength, a malformed URL), in our
+ * shape: passed as the `frameworkErrors` option.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : error.code === 'FST_ERR_BAD_URL' ? 'The URL is malformed' : error.message;
+  void reply.code(status).send(new ProxyError('invalid_request', message).toBody());
+}
+
+/**
+ * Refusals by Node's HTTP parser (headers or URL over the size limit, a malformed request), in our
+ * shape where the socket can still take an answer: passed as the `clientErrorHandler` option.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify(new ProxyError('invalid_request', tooLarge ? 'The request line and headers are too large' : 'Malformed HTTP request').toBody());
+  socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 export default fp(errorsPlugin, { name: 'errors', fastify: '5.x' });

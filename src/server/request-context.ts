@@ -14,7 +14,10 @@ export interface RequestState {
    */
   route: string | null;
   routeConfig: FastifyContextConfig | undefined;
+  /** The model served (after aliases); set by the route once the request is valid. */
   model: string | null;
+  /** The model the body named, known as soon as it is read: a request refused before routing is logged with it. */
+  requestedModel: string | null;
   provider: string | null;
   attempts: number;
   /** Milliseconds spent waiting on upstreams. */
@@ -52,7 +55,7 @@ declare module 'fastify' {
 }
 
 export function newRequestState(route: string | null = null, routeConfig?: FastifyContextConfig): RequestState {
-  return { startedAt: performance.now(), route, routeConfig, model: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, principal: null, onBody: null, ttftMs: null, streamed: false, extra: {}, logged: false, onChunk: null };
+  return { startedAt: performance.now(), route, routeConfig, model: null, requestedModel: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, principal: null, onBody: null, ttftMs: null, streamed: false, extra: {}, logged: false, onChunk: null };
 }
 
 /** Time the proxy itself spent on the request so far, excluding upstream time. */
@@ -73,7 +76,7 @@ export function logRequest(request: FastifyRequest, reply: FastifyReply, status:
       request_id: request.id,
       method: request.method,
       route: state.route ?? request.url,
-      model: state.model,
+      model: state.model ?? state.requestedModel,
       provider: state.provider,
       status,
       duration_ms: Math.round((performance.now() - state.startedAt) * 100) / 100,

@@ -128,6 +128,12 @@ describe.each(['sqlite', 'postgres'] as DialectName[])('ledger on %s', (dialect)
     expect((await admin('/v1/keys/key_nope/usage')).status).toBe(404);
   });
 
+  test('a model name with a NUL character is recorded (regression: PostgreSQL refused the batch and its rows were dropped)', async () => {
+    expect((await chat({ id: `${dialect}-nul`, model: 'gpt-4o\u0000x' })).status).toBe(400);
+    expect(await row(`${dialect}-nul`)).toMatchObject({ model: 'gpt-4o\uFFFDx', status: 400 });
+    expect(proxy.app.ledger.dropped).toBe(0);
+  });
+
   test('a row written twice (a retried batch) is counted once', async () => {
     const before = (await admin('/v1/spend?group_by=model')).body.data.find((g: any) => g.group === 'dup-model');
     expect(before).toBeUndefined();

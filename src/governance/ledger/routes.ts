@@ -102,7 +102,7 @@ export async function ledgerRoutes(app: FastifyInstance, opts: { db: Db }): Prom
   app.get('/v1/spend', ADMIN, async (request) => {
     const query = request.query as Query;
     const groupBy = query.group_by ?? 'model';
-    if (!(groupBy in GROUPS)) throw new ProxyError('invalid_request', `group_by must be one of ${Object.keys(GROUPS).join(', ')}`, 'group_by');
+    if (!Object.hasOwn(GROUPS, groupBy)) throw new ProxyError('invalid_request', `group_by must be one of ${Object.keys(GROUPS).join(', ')}`, 'group_by');
     const { from, to } = range(query);
     const column = GROUPS[groupBy as keyof typeof GROUPS];
     const rows = (await sums(k.selectFrom('spend_daily').where('day', '>=', from).where('day', '<=', to).select(`${column} as group`).groupBy(column)).execute()) as Array<SumRow & { group: string }>;

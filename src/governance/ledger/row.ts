@@ -20,6 +20,9 @@ const detail = (usage: Record<string, unknown> | null, block: string, field: str
   return typeof value === 'number' ? value : 0;
 };
 
+/** PostgreSQL's text cannot hold NUL: one in a client-chosen value (a model name) would fail the whole batch. */
+const text = (value: string | null): string | null => (value === null ? null : value.replaceAll('\u0000', '\uFFFD'));
+
 export function ledgerRow(request: FastifyRequest, reply: FastifyReply, status: number): RequestLogsTable {
   const state = request.proxy;
   const usage = state.usage as unknown as Record<string, unknown> | null;
@@ -32,7 +35,7 @@ export function ledgerRow(request: FastifyRequest, reply: FastifyReply, status: 
     key_alias: principal?.key.alias ?? null,
     team_id: principal?.team?.id ?? null,
     route: state.route ?? request.url.split('?', 1)[0],
-    model: state.model,
+    model: text(state.model ?? state.requestedModel),
     provider: state.provider,
     status,
     error_code: state.errorCode,

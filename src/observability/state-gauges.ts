@@ -54,10 +54,10 @@ export function registerStateGauges(registers: Registry[], p: string, deps: Stat
   });
   new Gauge({
     name: `${p}_ready`,
-    help: 'Readiness as /health/ready reports it: 1 ready, 0 not (draining, or no provider can serve)',
+    help: 'Readiness as /health/ready reports it: 1 ready, 0 draining (never tied to the providers)',
     registers,
     collect() {
-      this.set(readiness(source, resilience).ready ? 1 : 0);
+      this.set(readiness(source).ready ? 1 : 0);
     },
   });
   new Gauge({

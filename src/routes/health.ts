@@ -24,7 +24,7 @@ export default async function healthRoutes(app: FastifyInstance, opts: HealthRou
   app.get('/health/live', { config: { auth: 'public' } }, async () => ({ status: 'alive', timestamp: new Date().toISOString() }));
 
   app.get('/health/ready', async (_request, reply) => {
-    const { ready, reason } = readiness(runtime, resilience);
+    const { ready, reason } = readiness(runtime);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', reason, timestamp: new Date().toISOString() });
   });
 

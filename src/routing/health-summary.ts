@@ -1,9 +1,14 @@
-// What the providers' health adds up to: each provider's status, readiness (a loaded config and at
-// least one provider able to serve; never while draining), and the health score.
+// What the providers' health adds up to: each provider's status, the health score and status, and
+// readiness — which means what Kubernetes takes it to mean: this replica can take traffic (its
+// configuration loaded, not draining). It never depends on the upstream providers: with every one of
+// them down a replica still answers, with the proxy's own OpenAI-shaped 503, and still serves
+// /v1/models, the admin API and the console; taking every pod out of the Service would turn that
+// into the ingress's HTML 503. Nor on Redis, whose outage each policy answers for itself (limits
+// open, budgets closed, both in OpenAI's shape). Provider health is in /health, metrics and alerts.
 //
 // health_score (0–100) = round(100 × (healthy + ½ × degraded) / enabled providers); 0 with none.
-// status: "unhealthy" when not ready (draining, or no enabled provider short of unhealthy),
-// "healthy" when the score is 100, otherwise "degraded".
+// status: "unhealthy" when draining or no enabled provider is short of unhealthy, "healthy" when the
+// score is 100, otherwise "degraded".
 import type { ProviderHandle, ProviderSource } from './candidates.js';
 import type { Resilience } from './resilience.js';
 
@@ -18,10 +23,8 @@ export function providerStatus(resilience: Resilience, handle: ProviderHandle): 
   return resilience.status(handle.config.name);
 }
 
-export function readiness(state: ServingState, resilience: Resilience): { ready: boolean; reason: string | null } {
+export function readiness(state: ServingState): { ready: boolean; reason: string | null } {
   if (state.draining) return { ready: false, reason: 'shutting down' };
-  const serving = state.handles.filter((h) => h.adapter && resilience.status(h.config.name) !== 'unhealthy');
-  if (serving.length === 0) return { ready: false, reason: 'no provider can serve' };
   return { ready: true, reason: null };
 }
 
@@ -51,7 +54,9 @@ export function healthSummary(state: ServingState, resilience: Resilience): Heal
     else counts.healthy++;
   }
   const score = counts.enabled === 0 ? 0 : Math.round((100 * (counts.healthy + counts.degraded / 2)) / counts.enabled);
-  const { ready, reason } = readiness(state, resilience);
-  const status = !ready ? 'unhealthy' : score === 100 ? 'healthy' : 'degraded';
+  const { ready, reason: notReady } = readiness(state);
+  const serving = counts.enabled - counts.unhealthy > 0;
+  const status = !ready || !serving ? 'unhealthy' : score === 100 ? 'healthy' : 'degraded';
+  const reason = notReady ?? (serving ? null : counts.enabled === 0 ? 'no provider is enabled' : 'no provider can serve');
   return { status, health_score: score, ready, reason, providers: counts };
 }

@@ -155,13 +155,25 @@ describe('health monitor', () => {
     expect((await json('/health')).body.status).toBe('unhealthy');
   });
 
-  test('readiness fails when no enabled provider can serve', async () => {
-    const a = await mock('a');
-    a.enqueue(fail500);
-    proxy = await startProxy({ health_check: { unhealthy_threshold: 1 }, providers: [mockProvider('a', a.url), mockProvider('b', a.url, { enabled: false })] });
+  test('readiness stays 200 with every provider down: chat gets the proxy\'s OpenAI-shaped 503, /health says why', async () => {
+    // Regression: readiness used to fail here, so an outage of the providers took every replica out
+    // of the Service and clients got the ingress's HTML 503 instead of this error.
+    const dead = 'http://127.0.0.1:1';
+    proxy = await startProxy({ health_check: { unhealthy_threshold: 1 }, providers: [mockProvider('a', dead), mockProvider('b', dead, { enabled: false })] });
     await check();
     const ready = await json('/health/ready');
-    expect(ready.status).toBe(503);
-    expect(ready.body.reason).toBe('no provider can serve');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ready', reason: null });
+    const health = await json('/health');
+    expect(health.body).toMatchObject({ status: 'unhealthy', ready: true, reason: 'no provider can serve' });
+    const chat = await fetch(`${proxy!.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(chat.status).toBe(503);
+    expect(chat.headers.get('content-type')).toMatch(/application\/json/);
+    expect(((await chat.json()) as { error: { type: string; code: string } }).error).toMatchObject({ code: 'provider_unavailable' });
+    expect((await json('/v1/models')).status).toBe(200);
   });
 });

@@ -5,9 +5,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import type { Logger } from 'pino';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
 import { migrations, type Dialect } from './migrations.js';
 import type { DatabaseTables } from './tables.js';
+import { DependencyState } from '../state/dependency.js';
 
 export interface DatabaseSettings {
   url: string | null;
@@ -19,13 +21,16 @@ export interface Db {
   dialect: Dialect;
   /** Where it is, without credentials (for /health and logs). */
   describe: string;
+  /** Up or down, and since when: marked by the pool's errors and by the writes and reads that reach it. */
+  health: DependencyState;
   close(): Promise<void>;
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
-export async function openDatabase(settings: DatabaseSettings, dataDir: string): Promise<Db> {
+export async function openDatabase(settings: DatabaseSettings, dataDir: string, logger: Logger): Promise<Db> {
   const url = settings.url;
+  const health = new DependencyState('database', logger.child({ component: 'database' }));
   let db: Db;
   if (!url || url.startsWith('sqlite:')) {
     const file = !url ? path.join(dataDir, 'llm-proxy.db') : url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
@@ -35,14 +40,18 @@ export async function openDatabase(settings: DatabaseSettings, dataDir: string):
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const kysely = new Kysely<DatabaseTables>({ dialect: new SqliteDialect({ database: sqlite }) });
-    db = { kysely, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => kysely.destroy() };
+    db = { kysely, dialect: 'sqlite', describe: `sqlite:${file}`, health, close: () => kysely.destroy() };
   } else if (/^postgres(ql)?:/.test(url)) {
     const schema = settings.schema;
     if (schema !== null && !SCHEMA_NAME.test(schema)) throw new Error(`database.schema '${schema}' is not a plain identifier`);
     // Loaded only for PostgreSQL: the embedded default never pays for the driver.
     const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
-    if (schema) pool.on('connect', (client) => void client.query(`SET search_path TO "${schema}"`));
+    // The schema is a connection parameter, set as each connection opens (a query on 'connect' could
+    // fail on its own, unheard, when the server goes away at that moment).
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, ...(schema && { options: `-c search_path="${schema}"` }) });
+    // An idle connection the server terminates (a restart, a failover) is reported here; unheard,
+    // the pool's 'error' event would end the process. The pool replaces the connection on next use.
+    pool.on('error', (error) => health.failed(error));
     const kysely = new Kysely<DatabaseTables>({ dialect: new PostgresDialect({ pool }) });
     // Replicas starting together race on "if not exists"; the loser's duplicate error is harmless.
     if (schema) {
@@ -51,7 +60,7 @@ export async function openDatabase(settings: DatabaseSettings, dataDir: string):
       });
     }
     const where = new URL(url);
-    db = { kysely, dialect: 'postgres', describe: `postgres://${where.host}${where.pathname}${schema ? ` (schema ${schema})` : ''}`, close: () => kysely.destroy() };
+    db = { kysely, dialect: 'postgres', describe: `postgres://${where.host}${where.pathname}${schema ? ` (schema ${schema})` : ''}`, health, close: () => kysely.destroy() };
   } else {
     throw new Error(`database.url must start with postgres://, postgresql:// or sqlite: (got '${url.split(':', 1)[0]}:…')`);
   }

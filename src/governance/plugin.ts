@@ -44,7 +44,7 @@ export interface GovernanceOptions {
 
 async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): Promise<void> {
   const { runtime, redis, keys: index } = opts;
-  const db = await openDatabase(runtime.config.database, runtime.dataDir);
+  const db = await openDatabase(runtime.config.database, runtime.dataDir, runtime.logger);
   runtime.logger.info({ database: db.describe }, 'governance database ready');
   const store = new KeyStore(db);
   let version = '';
@@ -63,7 +63,9 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
     void store
       .version()
       .then((now) => (now !== version ? reload() : undefined))
-      .catch((error: unknown) => runtime.logger.warn({ err_message: (error as Error).message }, 'could not check the database for key changes; keeping the keys in memory'))
+      .then(() => db.health.ok())
+      // Logged once per outage by the database's state; the keys in memory keep serving.
+      .catch((error: unknown) => db.health.failed(error))
       .finally(() => (syncing = false));
   }, SYNC_INTERVAL_MS);
   sync.unref();

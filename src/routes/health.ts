@@ -8,7 +8,7 @@ import { healthSummary, readiness } from '../routing/health-summary.js';
 import type { Resilience } from '../routing/resilience.js';
 import type { Runtime } from '../runtime.js';
 import { trafficHealth } from '../state/health.js';
-import type { SharedRedis } from '../state/redis.js';
+import { storeStatus, type SharedRedis } from '../state/redis.js';
 
 export interface HealthRouteOptions {
   runtime: Runtime;
@@ -48,6 +48,11 @@ export default async function healthRoutes(app: FastifyInstance, opts: HealthRou
       system,
       alerts: alerts.summary(),
       traffic: await trafficHealth(runtime.config, redis, cache),
+      // Each dependency's state and since when (the database once governance opened it).
+      dependencies: {
+        database: app.hasDecorator('database') ? { backend: app.database.dialect, location: app.database.describe, ...app.database.health.view() } : null,
+        redis: redis ? storeStatus(redis) : null,
+      },
     };
   });
 }

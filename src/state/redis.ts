@@ -25,6 +25,8 @@ export interface StoreStatus {
   errors: number;
   last_error: string | null;
   last_error_at: string | null;
+  /** When it entered its current status (ISO 8601); null without Redis. */
+  since: string | null;
 }
 
 export class SharedRedis {
@@ -36,6 +38,8 @@ export class SharedRedis {
   private lastErrorAt: number | null = null;
   private readonly lastLogged = new Map<string, number>();
   private closed = false;
+  /** The last status seen, and since when. */
+  private seen: { status: StoreStatus['status']; at: number } = { status: 'connecting', at: Date.now() };
 
   constructor(
     url: string,
@@ -56,8 +60,12 @@ export class SharedRedis {
       enableAutoPipelining: false,
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     });
-    this.client.on('error', (error: Error) => this.report('redis', error));
+    this.client.on('error', (error: Error) => {
+      this.track('down');
+      this.report('redis', error);
+    });
     this.client.on('ready', () => {
+      this.track('ok');
       if (this.lastLogged.size > 0) this.logger.info({ component: 'redis' }, 'Redis connection (re)established');
       this.lastLogged.clear();
     });
@@ -104,13 +112,22 @@ export class SharedRedis {
 
   status(): StoreStatus {
     const s = this.client.status;
+    const status = s === 'ready' ? 'ok' : s === 'connecting' || s === 'connect' || s === 'wait' ? 'connecting' : 'down';
+    this.track(status);
     return {
       backend: 'redis',
-      status: s === 'ready' ? 'ok' : s === 'connecting' || s === 'connect' || s === 'wait' ? 'connecting' : 'down',
+      status,
+      since: new Date(this.seen.at).toISOString(),
       errors: this.errors,
       last_error: this.lastError,
       last_error_at: this.lastErrorAt === null ? null : new Date(this.lastErrorAt).toISOString(),
     };
+  }
+
+  /** Notes a change of status; 'connecting' after 'down' is still down (ioredis retrying). */
+  private track(status: StoreStatus['status']): void {
+    const effective = status === 'connecting' && this.seen.status === 'down' ? 'down' : status;
+    if (effective !== this.seen.status) this.seen = { status: effective, at: Date.now() };
   }
 
   async close(): Promise<void> {
@@ -127,6 +144,6 @@ export function connectRedis(config: Config['redis'], logger: Logger): SharedRed
 
 /** What /health shows for the shared state store. */
 export function storeStatus(shared: SharedRedis | null): StoreStatus {
-  if (!shared) return { backend: 'memory', status: 'ok', errors: 0, last_error: null, last_error_at: null };
+  if (!shared) return { backend: 'memory', status: 'ok', errors: 0, last_error: null, last_error_at: null, since: null };
   return shared.status();
 }

@@ -6,6 +6,7 @@
 import 'dotenv/config';
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { dataDir } from '../../config/data-dir.js';
 import { openDatabase } from '../../db/database.js';
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(`invalid configuration:\n${error.problems.join('\n')}`);
     throw error;
   }
-  const db = await openDatabase(loaded.config.database, dataDir(loaded.files[0], loaded.config));
+  const db = await openDatabase(loaded.config.database, dataDir(loaded.files[0], loaded.config), pino({ level: 'warn' }, pino.destination(2)));
   try {
     const filter = { from, to, model: args.model, key_id: args.key, team_id: args.team };
     const total = await countRows(db, filter);

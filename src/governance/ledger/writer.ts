@@ -1,10 +1,13 @@
 // Writes ledger rows from a bounded in-memory queue, in batches, off the request path. A batch is one
 // transaction: rows inserted idempotently (a row id already written is skipped) and only the rows
-// actually inserted added to the daily rollups, so a retried batch never counts twice. A failed batch
-// is retried with backoff; rows finally given up are counted and logged, never dropped silently.
+// actually inserted added to the daily rollups, so a retried batch never counts twice. While the
+// database is unreachable (a restart, a failover) rows wait in the queue and are written when it
+// returns; a batch the database refuses for another reason is retried `max_retries` times. Rows are
+// dropped only when the queue is full or a batch is finally refused: counted and logged, never silently.
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
 import type { RequestLogsTable, SpendDailyTable } from '../../db/tables.js';
+import { isConnectionError } from '../../state/dependency.js';
 
 export interface LedgerSettings {
   queue_size: number;
@@ -20,6 +23,7 @@ export class LedgerWriter {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private lastDropLog = 0;
+  private stopped = false;
   written = 0;
   dropped = 0;
   failedWrites = 0;
@@ -54,33 +58,63 @@ export class LedgerWriter {
     return this.flushing;
   }
 
-  /** Stops the timer and writes everything still queued. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer and writes everything still queued; with the database away, keeps trying for
+   * up to `waitMs`, then drops (counts and logs) what is left.
+   */
+  async stop(waitMs = 5000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.flushing;
-    await this.flush();
+    const until = Date.now() + waitMs;
+    for (;;) {
+      await this.flush();
+      if (this.queue.length === 0 || Date.now() >= until) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    this.stopped = true;
+    if (this.queue.length > 0) this.drop(this.queue.splice(0).length, 'the database was unreachable at shutdown');
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.stopped) {
       const batch = this.queue.splice(0, this.settings.batch_size);
-      await this.writeWithRetries(batch);
+      if (!(await this.writeWithRetries(batch))) {
+        // The database is away: the batch goes back to the front, and the next flush tries again.
+        this.queue.unshift(...batch);
+        this.trim();
+        return;
+      }
     }
   }
 
-  private async writeWithRetries(batch: RequestLogsTable[]): Promise<void> {
+  /** False when the database could not be reached (the batch is to be kept); true once written or given up. */
+  private async writeWithRetries(batch: RequestLogsTable[]): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
         this.written += await this.write(batch);
-        return;
+        this.db.health.ok();
+        return true;
       } catch (error) {
         this.failedWrites++;
+        if (isConnectionError(error)) {
+          this.db.health.failed(error);
+          return false;
+        }
         if (attempt >= this.settings.max_retries) {
           this.drop(batch.length, `writing failed ${attempt + 1} times: ${(error as Error).message}`);
-          return;
+          return true;
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
       }
+    }
+  }
+
+  /** Past the queue's bound (rows kept back while the database was away), the newest rows are dropped. */
+  private trim(): void {
+    const over = this.queue.length - this.settings.queue_size;
+    if (over > 0) {
+      this.queue.length = this.settings.queue_size;
+      this.drop(over, 'the ledger queue is full while the database is unreachable');
     }
   }
 

@@ -12,6 +12,7 @@ import authPlugin from './server/auth.js';
 import bodyPlugin from './server/body.js';
 import corsPlugin from './server/cors.js';
 import { drainOnClose } from './server/drain.js';
+import { trackOpenStreams } from './server/open-streams.js';
 import errorsPlugin, { clientErrorHandler, frameworkErrors } from './server/errors.js';
 import adminInputPlugin from './server/admin-input.js';
 import ipAccessPlugin from './server/ip-access.js';
@@ -74,6 +75,7 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   });
 
   drainOnClose(app);
+  trackOpenStreams(app);
   await app.register(requestContextPlugin);
   await app.register(observabilityPlugin, { runtime, observability });
   await app.register(discoveryPlugin, { runtime });
@@ -87,7 +89,7 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   await app.register(governancePlugin, { runtime, redis, keys });
 
   await app.register(openaiRoutes, { runtime, condenser, cache });
-  await app.register(responsesRoutes, { runtime, router });
+  await app.register(responsesRoutes, { runtime, router, store: gateway.responses });
   await app.register(anthropicRoutes, { runtime, router });
   await app.register(modelRoutes, { runtime, resilience, router });
   await app.register(healthRoutes, { runtime, resilience, cache, redis, alerts: observability.alerts });

@@ -14,6 +14,7 @@ import { metricsSnapshot, type MetricsSnapshot } from './observability/provider-
 import { createTracing, type Tracing } from './observability/tracing.js';
 import { UsageLedger } from './observability/usage.js';
 import { ModelCatalog } from './providers/model-catalog.js';
+import { ResponseStore } from './responses/store.js';
 import { Condenser } from './routing/condense.js';
 import { ProviderQuota } from './routing/quota.js';
 import { Resilience } from './routing/resilience.js';
@@ -45,6 +46,8 @@ export interface Gateway {
   router: Router;
   condenser: Condenser;
   cache: ResponseCache;
+  /** Stored Responses API answers (Redis when configured, so any replica continues a conversation). */
+  responses: ResponseStore;
   /** Virtual keys and teams the auth hook consults; the governance plugin fills it from the database. */
   keys: KeyIndex;
   observability: Observability;
@@ -72,6 +75,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const resilience = new Resilience(runtime, logger);
   const quota = new ProviderQuota(runtime, redis);
   const cache = new ResponseCache(config, redis, logger.child({ component: 'response-cache' }));
+  const responses = new ResponseStore(runtime.config.responses.store, redis);
 
   const metrics = new Metrics({ source: runtime, resilience, redis });
   const tracing = runtime.config.telemetry.enabled ? await createTracing(runtime.config.telemetry, logger) : null;
@@ -117,5 +121,5 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await redis?.close();
     await runtime.close();
   };
-  return { runtime, redis, resilience, quota, router, condenser, cache, keys, observability, caches, reload, close };
+  return { runtime, redis, resilience, quota, router, condenser, cache, responses, keys, observability, caches, reload, close };
 }

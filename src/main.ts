@@ -1,5 +1,6 @@
 // CLI entry: read .env and the configuration, start the server (or N cluster workers), and handle
-// signals: SIGTERM/SIGINT drain in-flight requests within shutdown_grace_s, then exit 0.
+// signals: SIGTERM/SIGINT drain in-flight requests within shutdown_grace_s, then exit 0 (1 when the
+// grace period ended first and requests were cut).
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import 'dotenv/config';
@@ -66,9 +67,14 @@ async function main(): Promise<void> {
     }
     logger.info({ signal, grace_s: server.shutdown_grace_s }, 'shutting down: draining in-flight requests');
     const force = setTimeout(() => {
-      logger.warn('shutdown grace period over: closing remaining connections');
-      logger.flush();
-      process.exit(0);
+      // Whatever is still in flight is cut: streams get an error event, and the exit code says so.
+      void app.openStreams
+        .cutAll(`The server is shutting down and this stream did not finish within its ${server.shutdown_grace_s}s grace period`)
+        .then((cut) => {
+          logger.error({ streams_cut: cut, grace_s: server.shutdown_grace_s }, `shutdown grace period over: ${cut} stream(s) ended with an error event; closing remaining connections`);
+          logger.flush();
+          process.exit(1);
+        });
     }, server.shutdown_grace_s * 1000);
     force.unref();
     try {

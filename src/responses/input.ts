@@ -18,22 +18,19 @@ export interface ResolvedInput {
   resolvedFrom: Array<{ origin: StoredResponse['origin']; provider: string }>;
 }
 
-export function resolveInput(body: ResponsesRequest, store: ResponseStore): ResolvedInput {
+export async function resolveInput(body: ResponsesRequest, store: ResponseStore): Promise<ResolvedInput> {
   const raw: ResponseItem[] = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : (body.input ?? []);
   const unknownRefs: number[] = [];
   const resolvedFrom: ResolvedInput['resolvedFrom'] = [];
-  const own = raw.map((item, index) => {
-    if (item.type !== 'item_reference') return item;
-    const stored = typeof item.id === 'string' ? store.item(item.id) : undefined;
-    if (!stored) {
-      unknownRefs.push(index);
-      return item;
-    }
-    resolvedFrom.push({ origin: stored.origin, provider: stored.provider });
-    return stored.item;
-  });
+  const own: ResponseItem[] = [];
+  for (const [index, item] of raw.entries()) {
+    const stored = item.type === 'item_reference' && typeof item.id === 'string' ? await store.item(item.id) : undefined;
+    if (item.type === 'item_reference' && !stored) unknownRefs.push(index);
+    if (stored) resolvedFrom.push({ origin: stored.origin, provider: stored.provider });
+    own.push(stored ? stored.item : item);
+  }
   let history: StoredResponse[] | null = null;
-  if (body.previous_response_id && store.get(body.previous_response_id)) history = store.history(body.previous_response_id);
+  if (body.previous_response_id && (await store.get(body.previous_response_id))) history = await store.history(body.previous_response_id);
   return { own, history, unknownRefs, resolvedFrom };
 }
 

@@ -181,6 +181,20 @@ export async function writeStream(request: FastifyRequest, reply: FastifyReply, 
   });
   let status = 200;
   let aborted = false;
+  let cut = false;
+  const errorEvent = (body: { error: Record<string, unknown> }) => (options.encodeError ? options.encodeError(body) : sseData(JSON.stringify(body)));
+  // A shutdown whose grace period ends first: the client gets an error event, not a silent cut.
+  const untrack = request.server.openStreams.add(
+    (message) =>
+      new Promise<void>((resolve) => {
+        if (res.writableEnded || res.destroyed) return resolve();
+        cut = true;
+        status = 503;
+        request.proxy.errorCode = 'shutdown';
+        res.end(errorEvent({ error: { message, type: 'server_error', code: 'shutdown' } }), () => resolve());
+        res.once('close', () => resolve());
+      }),
+  );
   const observe = (chunk: string) => {
     if (chunk.includes('"usage"')) captureUsage(request, chunk);
     options.onChunk?.(chunk);
@@ -193,20 +207,24 @@ export async function writeStream(request: FastifyRequest, reply: FastifyReply, 
     }
     if (!first.done) {
       for (;;) {
-        if (res.destroyed) {
-          aborted = true;
+        if (res.destroyed || cut) {
+          aborted = !cut;
           break;
         }
         const next = await stream.next();
-        if (next.done) break;
+        if (next.done || cut) break;
         observe(next.value);
         await write(res, encode(next.value));
       }
     }
-    if (!aborted && !res.destroyed) res.end(options.done ?? SSE_DONE);
+    if (cut) {
+      // ended by the shutdown, with its error event
+    } else if (!aborted && !res.destroyed) res.end(options.done ?? SSE_DONE);
     else aborted = true;
   } catch (error) {
-    if (res.destroyed || (error as Error).name === 'AbortError') {
+    if (cut) {
+      // the shutdown ended it; whatever the upstream does now is not the client's concern
+    } else if (res.destroyed || (error as Error).name === 'AbortError') {
       aborted = true;
     } else {
       const shaped = shapeError(error);
@@ -214,9 +232,10 @@ export async function writeStream(request: FastifyRequest, reply: FastifyReply, 
       request.proxy.errorCode = shaped.body.error.code;
       request.log.warn({ request_id: request.id, provider: outcome.provider, err_message: shaped.body.error.message }, 'stream failed after first byte');
       const body = { error: { message: shaped.body.error.message, type: shaped.body.error.type, code: shaped.body.error.code } };
-      res.end(options.encodeError ? options.encodeError(body) : sseData(JSON.stringify(body)));
+      res.end(errorEvent(body));
     }
   } finally {
+    untrack();
     // Releases the upstream request when we stopped early (client gone).
     await stream.return(undefined).catch(() => undefined);
     logRequest(request, reply, status, aborted);

@@ -11,7 +11,7 @@ import { costInfo } from '../observability/usage.js';
 import { chatToResponse, chatUsage } from '../responses/from-chat.js';
 import { fullConversation, passThroughBody, resolveInput } from '../responses/input.js';
 import { responsesRequestSchema, type ResponsesRequest } from '../responses/schema.js';
-import { ResponseStore } from '../responses/store.js';
+import type { ResponseStore } from '../responses/store.js';
 import { ResponsesEventEncoder } from '../responses/stream.js';
 import { responsesToChat } from '../responses/to-chat.js';
 import { applyModelOverrides } from '../routing/overrides.js';
@@ -20,16 +20,15 @@ import type { Runtime } from '../runtime.js';
 import { sseEvent } from '../upstream/sse.js';
 import { clientLink, openStream, sendJsonResult, traceHeaders, validate, writeStream } from './respond.js';
 
-export default async function responsesRoutes(app: FastifyInstance, opts: { runtime: Runtime; router: Router }): Promise<void> {
-  const { runtime, router } = opts;
-  const store = new ResponseStore(runtime.config.responses.store);
+export default async function responsesRoutes(app: FastifyInstance, opts: { runtime: Runtime; router: Router; store: ResponseStore }): Promise<void> {
+  const { runtime, router, store } = opts;
 
   app.post('/v1/responses', async (request: FastifyRequest, reply: FastifyReply) => {
     const body = validate(responsesRequestSchema, request.body);
     const changed = applyModelOverrides(body as ResponsesRequest & { model: string }, runtime.config.model_overrides);
     const model = body.model;
     request.proxy.model = model;
-    const resolved = resolveInput(body, store);
+    const resolved = await resolveInput(body, store);
     const keep = store.enabled && body.store !== false;
     const options = {
       op: 'chat' as const,
@@ -47,9 +46,8 @@ export default async function responsesRoutes(app: FastifyInstance, opts: { runt
       const expanded = passThroughBody(body, resolved, adapter.name);
       return expanded ? [expanded, { ...ctx, rawBody: undefined }] : [body, ctx];
     };
-    const save = (response: Record<string, unknown>, origin: 'gateway' | 'upstream', provider: string) => {
-      if (keep && typeof response.id === 'string') store.save({ response, previous: body.previous_response_id ?? null, input: resolved.own, origin, provider });
-    };
+    const save = (response: Record<string, unknown>, origin: 'gateway' | 'upstream', provider: string): Promise<void> =>
+      keep && typeof response.id === 'string' ? store.save({ response, previous: body.previous_response_id ?? null, input: resolved.own, origin, provider }) : Promise.resolve();
 
     if (body.stream) {
       let failed: (error: Record<string, unknown>) => string = (error) => new ResponsesEventEncoder(body, model).fail(error);
@@ -61,18 +59,19 @@ export default async function responsesRoutes(app: FastifyInstance, opts: { runt
           const [sent, context] = forUpstream(adapter, ctx);
           const relay = new UpstreamRelay(body, model);
           failed = (error) => relay.fail(error);
-          return relay.run(await adapter.responsesStream(sent, context), request, (response) => save(response, 'upstream', adapter.name));
+          return relay.run(await adapter.responsesStream(sent, context), request, (response) => void save(response, 'upstream', adapter.name));
         }
         const encoder = new ResponsesEventEncoder(body, model);
         failed = (error) => encoder.fail(error);
-        return encodeChunks(await adapter.chatStream(canonical(), { ...ctx, rawBody: undefined }), encoder, request, (response) => save(response, 'gateway', adapter.name));
+        return encodeChunks(await adapter.chatStream(canonical(), { ...ctx, rawBody: undefined }), encoder, request, (response) => void save(response, 'gateway', adapter.name));
       }
     }
 
     const outcome = await router.dispatch(options, (adapter, ctx) => responseOf(adapter, ctx));
     const usage = chatUsage(outcome.value.data.usage);
     const cost = usage ? costInfo(request, runtime.config, { ...outcome, value: { data: { usage } } }) : undefined;
-    save(outcome.value.data, outcome.value.raw ? 'upstream' : 'gateway', outcome.provider);
+    // Stored before the answer is sent: a next turn on another replica finds it.
+    await save(outcome.value.data, outcome.value.raw ? 'upstream' : 'gateway', outcome.provider);
     sendJsonResult(request, reply, outcome, { enabled: runtime.config.server.proxy_info, extra: cost });
     // Usage is counted in chat terms whichever way the answer came.
     request.proxy.usage = usage;
@@ -90,14 +89,14 @@ export default async function responsesRoutes(app: FastifyInstance, opts: { runt
 
   app.get('/v1/responses/:id', async (request) => {
     const { id } = request.params as { id: string };
-    const entry = store.get(id);
+    const entry = await store.get(id);
     if (!entry) throw new ProxyError('not_found', `Response '${id}' is not in this gateway's response store`, 'response_id');
     return entry.response;
   });
 
   app.delete('/v1/responses/:id', async (request) => {
     const { id } = request.params as { id: string };
-    if (!store.delete(id)) throw new ProxyError('not_found', `Response '${id}' is not in this gateway's response store`, 'response_id');
+    if (!(await store.delete(id))) throw new ProxyError('not_found', `Response '${id}' is not in this gateway's response store`, 'response_id');
     return { id, object: 'response', deleted: true };
   });
 }

@@ -154,7 +154,7 @@ export class Targets {
    * in the work dir), none is refused. Compared with the config key on the same build.
    */
   async virtualKeyTarget(mockUrl: string): Promise<Target> {
-    const admin = 'bench-admin-key';
+    const admin = 'bench-admin-key-0';
     const target = await this.startLlmProxy('llm-proxy+virtual-key', mockUrl, {
       auth: { api_keys: [CLIENT_KEY], admin_keys: [admin] },
       data_dir: path.join(this.workDir, 'virtual-key-data'),

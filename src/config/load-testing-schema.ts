@@ -1,6 +1,7 @@
 // `load_testing`: tiers, scenarios, run settings and reports for `npm run loadtest` (ProxyAPI's format).
 // Durations are seconds or strings such as "500ms", "30s", "5m", "1h".
 import { z } from 'zod';
+import { section } from './schema-kit.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -16,30 +17,26 @@ export const duration = z.union([z.number().min(0), z.string()]).transform((valu
   return Number(match[1]) * UNIT_MS[match[2] ?? 's'];
 });
 
-export const tierSchema = z
-  .object({
-    users: z.number().int().positive(),
-    duration: duration,
-    ramp_up: duration.prefault(0),
-    expected_rps: z.number().min(0).default(0),
-    scenarios: z.array(z.string().min(1)).min(1),
-  })
-  .strict();
+export const tierSchema = section({
+  users: z.number().int().positive(),
+  duration: duration,
+  ramp_up: duration.prefault(0),
+  expected_rps: z.number().min(0).default(0),
+  scenarios: z.array(z.string().min(1)).min(1),
+});
 
-export const scenarioSchema = z
-  .object({
-    /** What it sends: a chat, GET /v1/models, or a chat summarising input_length characters. By default
-     * model_discovery lists models, summarization summarises and any other name chats. */
-    type: z.enum(['chat', 'models', 'summarization']).optional(),
-    weight: z.number().min(0).default(1),
-    model: z.string().min(1).default('gpt-4o-mini'),
-    max_tokens: z.number().int().positive().optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    stream: z.boolean().default(false),
-    /** summarization: characters of text to summarise. */
-    input_length: z.number().int().positive().optional(),
-  })
-  .strict();
+export const scenarioSchema = section({
+  /** What it sends: a chat, GET /v1/models, or a chat summarising input_length characters. By default
+   * model_discovery lists models, summarization summarises and any other name chats. */
+  type: z.enum(['chat', 'models', 'summarization']).optional(),
+  weight: z.number().min(0).default(1),
+  model: z.string().min(1).default('gpt-4o-mini'),
+  max_tokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  stream: z.boolean().default(false),
+  /** summarization: characters of text to summarise. */
+  input_length: z.number().int().positive().optional(),
+});
 
 const DEFAULT_TIERS = {
   light: { users: 30, duration: '5m', ramp_up: '30s', expected_rps: 5, scenarios: ['chat_completion'] },
@@ -57,34 +54,28 @@ const DEFAULT_SCENARIOS = {
 const defaultTiers = z.record(z.string(), tierSchema).parse(DEFAULT_TIERS);
 const defaultScenarios = z.record(z.string(), scenarioSchema).parse(DEFAULT_SCENARIOS);
 
-export const loadTestingSchema = z
-  .object({
-    tiers: z
-      .record(z.string(), tierSchema)
-      .default({})
-      .transform((tiers) => ({ ...defaultTiers, ...tiers })),
-    scenarios: z
-      .record(z.string(), scenarioSchema)
-      .default({})
-      .transform((scenarios) => ({ ...defaultScenarios, ...scenarios })),
-    config: z
-      .object({
-        /** Seconds a request may take. */
-        timeout: z.number().positive().default(30),
-        think_time: duration.prefault('1s'),
-        random_seed: z.number().int().default(12345),
-      })
-      .prefault({}),
-    reporting: z
-      .object({
-        formats: z.array(z.enum(['json', 'html', 'csv'])).default(['json', 'html', 'csv']),
-        output_dir: z.string().default('reports/load_tests'),
-        include_charts: z.boolean().default(true),
-        include_raw_data: z.boolean().default(true),
-      })
-      .prefault({}),
-  })
-  .prefault({});
+export const loadTestingSchema = section({
+  tiers: z
+    .record(z.string(), tierSchema)
+    .default({})
+    .transform((tiers) => ({ ...defaultTiers, ...tiers })),
+  scenarios: z
+    .record(z.string(), scenarioSchema)
+    .default({})
+    .transform((scenarios) => ({ ...defaultScenarios, ...scenarios })),
+  config: section({
+    /** Seconds a request may take. */
+    timeout: z.number().positive().default(30),
+    think_time: duration.prefault('1s'),
+    random_seed: z.number().int().default(12345),
+  }).prefault({}),
+  reporting: section({
+    formats: z.array(z.enum(['json', 'html', 'csv'])).default(['json', 'html', 'csv']),
+    output_dir: z.string().default('reports/load_tests'),
+    include_charts: z.boolean().default(true),
+    include_raw_data: z.boolean().default(true),
+  }).prefault({}),
+}).prefault({});
 
 export type LoadTesting = z.infer<typeof loadTestingSchema>;
 export type Tier = z.infer<typeof tierSchema>;

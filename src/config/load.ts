@@ -146,7 +146,7 @@ function coerceScalar(text: string): unknown {
   return text;
 }
 
-/** Parses PROXY_API_PROXY_API_KEYS: a JSON array, a comma list or one key. */
+/** Parses PROXY_API_PROXY_API_KEYS and PROXY_API_ADMIN_KEYS: a JSON array, a comma list or one key. */
 export function parseKeyList(raw: string): string[] {
   const text = raw.trim();
   if (text.startsWith('[')) {
@@ -172,9 +172,12 @@ function applyEnvOverrides(doc: Json, env: Env): Json {
   if (env.PROXY_API_DEBUG && /^(1|true|yes)$/i.test(env.PROXY_API_DEBUG)) set('logging', 'level', 'debug');
   if (env.PROXY_API_LOG_LEVEL) set('logging', 'level', env.PROXY_API_LOG_LEVEL.toLowerCase());
   if (env.PROXY_API_API_KEY_HEADER) set('auth', 'api_key_header', env.PROXY_API_API_KEY_HEADER);
-  if (env.PROXY_API_PROXY_API_KEYS) {
-    const fromFile = ((doc.auth as Json | undefined)?.api_keys as string[] | undefined) ?? [];
-    set('auth', 'api_keys', [...new Set([...fromFile, ...parseKeyList(env.PROXY_API_PROXY_API_KEYS)])]);
+  // Keys from the environment (so from a Secret) are added to the file's.
+  for (const [name, field] of [['PROXY_API_PROXY_API_KEYS', 'api_keys'], ['PROXY_API_ADMIN_KEYS', 'admin_keys']] as const) {
+    const raw = env[name];
+    if (!raw) continue;
+    const fromFile = ((doc.auth as Json | undefined)?.[field] as string[] | undefined) ?? [];
+    set('auth', field, [...new Set([...fromFile, ...parseKeyList(raw)])]);
   }
   if (num('PROXY_API_RATE_LIMIT_REQUESTS') !== undefined) set('rate_limit', 'requests_per_window', num('PROXY_API_RATE_LIMIT_REQUESTS'));
   if (num('PROXY_API_RATE_LIMIT_WINDOW') !== undefined) set('rate_limit', 'window_seconds', num('PROXY_API_RATE_LIMIT_WINDOW'));

@@ -13,7 +13,7 @@ beforeAll(async () => {
   mock = await MockUpstream.start('upstream');
   const port = await freePort();
   const configFile = writeConfig({
-    server: { port, shutdown_grace_s: 10 },
+    server: { port, shutdown_grace_s: 10, request_timeout: 10 },
     auth: { api_keys: ['sk-client-secret'] },
     logging: { level: 'info' },
     providers: [mockProvider('upstream', mock.url, { api_key_env: 'UPSTREAM_KEY' })],

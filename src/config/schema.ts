@@ -57,7 +57,29 @@ export const configSchema = section({
   budgets: budgetsSchema,
   ui: uiSchema,
   chaos_engineering: chaosEngineeringSchema,
-}).superRefine((config, ctx) => checkProviders(config.providers, ctx), { when: () => true });
+})
+  .superRefine(
+    (config, ctx) => {
+      checkProviders(config.providers, ctx);
+      checkShutdownGrace(config.server, ctx);
+    },
+    { when: () => true },
+  )
+  .transform(({ server, ...rest }) => ({ ...rest, server: { ...server, shutdown_grace_s: server.shutdown_grace_s ?? server.request_timeout + SHUTDOWN_GRACE_MARGIN_S } }));
+
+/** Seconds the default shutdown grace adds to request_timeout (the response's last bytes, the drain). */
+export const SHUTDOWN_GRACE_MARGIN_S = 5;
+
+/** A grace period shorter than request_timeout cuts requests that are allowed to run: refused unless opted into. */
+function checkShutdownGrace(server: z.output<typeof serverSchema>, ctx: z.RefinementCtx): void {
+  const grace = server.shutdown_grace_s;
+  if (grace === null || grace >= server.request_timeout || server.allow_short_shutdown_grace) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['server', 'shutdown_grace_s'],
+    message: `${grace}s is shorter than server.request_timeout (${server.request_timeout}s): a request still running at shutdown would be cut. Raise it, leave it unset (request_timeout + ${SHUTDOWN_GRACE_MARGIN_S}s), or set server.allow_short_shutdown_grace: true`,
+  });
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

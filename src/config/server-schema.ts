@@ -13,7 +13,13 @@ export const serverSchema = section({
   port: z.number().int().min(0).max(65535).default(8000),
   workers: z.number().int().positive().default(1),
   body_limit_mb: z.number().positive().default(10),
-  shutdown_grace_s: z.number().min(0).default(30),
+  /**
+   * SIGTERM: seconds in-flight requests get to finish. Default: request_timeout + 5, so a request that
+   * may run that long is not cut. A shorter value is refused unless allow_short_shutdown_grace is true.
+   */
+  shutdown_grace_s: z.number().min(0).nullable().default(null),
+  /** Accept a shutdown_grace_s shorter than request_timeout (requests still running then are cut, and the exit code is 1). */
+  allow_short_shutdown_grace: z.boolean().default(false),
   /** After SIGTERM, seconds to keep accepting while /health/ready says 503 (for balancers without a preStop pause). */
   shutdown_delay_s: z.number().min(0).default(0),
   request_timeout: seconds.default(300),

@@ -19,7 +19,7 @@ test('SIGTERM during a stream: not ready at once, the stream completes, exit 0 w
   upstream.enqueue({ stream: chatStream(words), gapMs: 150 });
   const port = await freePort();
   const cli = await startCli(
-    writeConfig({ server: { port, shutdown_delay_s: 1, shutdown_grace_s: 20 }, hot_reload: { enabled: false }, providers: [mockProvider('a', upstream.url)] }),
+    writeConfig({ server: { port, shutdown_delay_s: 1, shutdown_grace_s: 20, request_timeout: 20 }, hot_reload: { enabled: false }, providers: [mockProvider('a', upstream.url)] }),
   );
   const base = `http://127.0.0.1:${port}`;
   expect((await fetch(`${base}/health/ready`)).status).toBe(200);
@@ -47,4 +47,37 @@ test('SIGTERM during a stream: not ready at once, the stream completes, exit 0 w
   expect(await exited).toBe(0);
   expect(cli.stdout).toContain('"msg":"stopped"');
   expect(cli.stdout).not.toContain('shutdown grace period over');
+}, 30_000);
+
+test('SIGTERM with a stream longer than the grace period: the stream ends with an error event, the exit code is 1', async () => {
+  const words = Array.from({ length: 30 }, (_, i) => `w${i} `);
+  upstream.enqueue({ stream: chatStream(words), gapMs: 300 });
+  const port = await freePort();
+  const cli = await startCli(
+    writeConfig({
+      server: { port, shutdown_grace_s: 1, request_timeout: 1, allow_short_shutdown_grace: true },
+      hot_reload: { enabled: false },
+      providers: [mockProvider('a', upstream.url)],
+    }),
+  );
+  const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'long' }] }),
+  });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = decoder.decode((await reader.read()).value);
+  const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
+  cli.child.kill('SIGTERM');
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value);
+
+  const events = text.split('\n\n').filter((e) => e.startsWith('data: '));
+  const last = JSON.parse(events.at(-1)!.slice('data: '.length)) as { error?: { code: string; type: string; message: string } };
+  expect(last.error).toMatchObject({ code: 'shutdown', type: 'server_error' });
+  expect(last.error!.message).toMatch(/grace period/);
+  expect(text).not.toContain('[DONE]');
+  expect(text).not.toContain('w29');
+  expect(await exited).toBe(1);
+  expect(cli.stdout).toMatch(/"streams_cut":1/);
 }, 30_000);

@@ -74,6 +74,10 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
   const limits = new RequestLimits(runtime, redis);
   const budgets = new Budgets(runtime, redis, db, runtime.logger.child({ component: 'budgets' }));
   app.decorate('budgets', budgets);
+  app.addHook('onSend', (request, reply, payload, done) => {
+    budgets.remainingAfter(request, reply);
+    done(null, payload);
+  });
   await budgets.rebuildAll(index.principals()).catch((error: unknown) => runtime.logger.warn({ err_message: (error as Error).message }, 'budget counters not rebuilt at start; they are rebuilt on first use'));
   const bodies = new BodyCapture(() => runtime.config);
   // Callback style: requests without a virtual key pay no promise.

@@ -48,7 +48,7 @@ describe('one process (memory counters)', () => {
     await database.drop();
   });
 
-  test('requests are served while the budget holds their worst case, then 429 budget_exceeded saying when it resets', async () => {
+  test('requests are served while the budget holds their worst case; x-budget-remaining-usd is what is left after each', async () => {
     const key = await admin(proxy, '/v1/keys', { alias: 'capped', budget: { max_usd: 0.05, period: 'monthly', soft_limit_pct: 50 } });
     expect(key.budget).toEqual({ max_usd: 0.05, period: 'monthly', soft_limit_pct: 50 });
     const remaining: number[] = [];
@@ -59,16 +59,49 @@ describe('one process (memory counters)', () => {
       res = await chat(proxy, key.key);
     }
     // Each request reserves its worst case ($0.03: 20 prompt tokens estimated, 5 completion) and spends
-    // $0.015; the third would not fit: $0.03 spent + $0.03 > $0.05.
-    expect(remaining.length).toBe(2);
-    expect([...remaining].sort((a, b) => b - a)).toEqual(remaining);
+    // $0.015; the third would not fit: $0.03 spent + $0.03 > $0.05. The header is what is left once a
+    // request is charged its real cost (regression: it said what was left with its worst case still held).
+    expect(remaining).toEqual([0.035, 0.02]);
     expect(res.status).toBe(429);
     const body = (await res.json()) as any;
-    expect(body.error).toMatchObject({ code: 'budget_exceeded', type: 'insufficient_quota', budget_usd: 0.05, resets_at: expect.any(String) });
-    expect(body.error.message).toMatch(/^Budget of key 'capped' exhausted: \$0\.0300 spent of \$0\.0500 \(monthly\); it resets at /);
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(body.error).toMatchObject({ code: 'budget_exceeded', type: 'insufficient_quota', reason: 'request_too_large', budget_usd: 0.05, spent_usd: 0.03, remaining_usd: 0.02, request_max_cost_usd: 0.03, resets_at: expect.any(String) });
+    expect(body.error.message).toMatch(/^This request could cost up to \$0\.03 \(about 20 prompt tokens and 5 completion tokens\), more than the \$0\.02 left of the budget of key 'capped' \(\$0\.03 spent of \$0\.05 \(monthly\)\); shorten the prompt, or wait until the budget resets/);
+    expect(Number(res.headers.get('x-budget-remaining-usd'))).toBeCloseTo(0.02, 8);
     const sdk = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: key.key, maxRetries: 0 });
     expect(await sdk.chat.completions.create({ model: 'gpt-4o', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)).toBeInstanceOf(RateLimitError);
+  });
+
+  test('a request too large for what is left says what max_tokens would fit, with no Retry-After (regression: ten hours of Retry-After and $0.0000)', async () => {
+    const key = await admin(proxy, '/v1/keys', { alias: 'roomy', budget: { max_usd: 0.1, period: 'daily' } });
+    expect((await chat(proxy, key.key)).status).toBe(200); // $0.015 spent, $0.085 left
+    const big = await chat(proxy, key.key, { max_tokens: 4096 });
+    expect(big.status).toBe(429);
+    expect(big.headers.get('retry-after')).toBeNull();
+    const error = ((await big.json()) as any).error;
+    expect(error).toMatchObject({ reason: 'request_too_large', max_tokens_that_fit: 32, remaining_usd: 0.085 });
+    expect(error.message).toMatch(/^This request could cost up to \$8\.21 \(about 20 prompt tokens and 4096 completion tokens\), more than the \$0\.085 left of the budget of key 'roomy' \(\$0\.015 spent of \$0\.10 \(daily\)\); lower max_tokens to 32 or less$/);
+    expect((await chat(proxy, key.key, { max_tokens: 32 })).status).toBe(200);
+    // The refusal is recorded with the model it asked for (regression: model null).
+    await expect
+      .poll(async () => (await admin(proxy, `/v1/logs?key_id=${key.id}&status=429`)).data.map((r: any) => r.model), { timeout: 5000 })
+      .toEqual(['gpt-4o']);
+  });
+
+  test('an exhausted budget says so, with small amounts shown exactly and Retry-After until it resets', async () => {
+    const key = await admin(proxy, '/v1/keys', { alias: 'tiny', budget: { max_usd: 0.0305, period: 'daily' } });
+    // The answer costs more than its worst case estimate ($0.021): 31 prompt tokens, $0.031.
+    upstream.enqueue({ body: { id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 31, completion_tokens: 0, total_tokens: 31 } } });
+    const first = await chat(proxy, key.key, { max_tokens: 1, messages: [{ role: 'user', content: '' }] });
+    expect(first.status, await first.clone().text()).toBe(200);
+    const refused = await chat(proxy, key.key, { max_tokens: 1 });
+    expect(refused.status).toBe(429);
+    const error = ((await refused.json()) as any).error;
+    expect(error.reason).toBe('budget_exhausted');
+    expect(error.message).toMatch(/^Budget of key 'tiny' exhausted: \$0\.031 spent of \$0\.0305 \(daily\); it resets at \d{4}-/);
+    const wait = Number(refused.headers.get('retry-after'));
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(86_400);
+    expect(refused.headers.get('x-budget-remaining-usd')).toBe('0.00000000');
   });
 
   test("a team's budget holds over all its keys", async () => {
@@ -79,7 +112,7 @@ describe('one process (memory counters)', () => {
     expect((await chat(proxy, b.key)).status).toBe(200);
     const refused = await chat(proxy, a.key);
     expect(refused.status).toBe(429);
-    expect(((await refused.json()) as any).error.message).toMatch(/^Budget of team 'frugal' exhausted/);
+    expect(((await refused.json()) as any).error.message).toContain("more than the $0.02 left of the budget of team 'frugal'");
   });
 
   test('upstream failures and client aborts settle their reservation: nothing leaks', async () => {

@@ -20,6 +20,7 @@ beforeAll(async () => {
     hot_reload: { enabled: false },
     auth: { admin_keys: [ADMIN] },
     database: database.config,
+    request_logs: { flush_interval_ms: 20 },
     model_overrides: { 'gpt-4o-mini-alias': { alias_for: 'gpt-4o' }, 'mini-by-pin': { alias_for: 'gpt-4o-mini-pool/gpt-4o' } },
     providers: [mockProvider('gpt-4o-mini-pool', upstream.url, { max_retries: 0 })],
   });
@@ -65,6 +66,17 @@ describe('a key allowed gpt-4o-mini*', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).error).toMatchObject({ code: 'invalid_request', param: 'model' });
     expect(upstream.requests).toHaveLength(0);
+  });
+
+  test('refused requests are recorded and logged with the model they asked for (regression: model null)', async () => {
+    const badBody = await send(JSON.stringify({ model: 'gpt-4o-mini-typo', messages: 'not a list' }));
+    expect(badBody.status).toBe(400);
+    const logs = async (model: string) => {
+      const res = await fetch(`${proxy.url}/v1/logs?model=${encodeURIComponent(model)}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      return ((await res.json()) as any).data as any[];
+    };
+    await expect.poll(async () => (await logs('gpt-4o-mini-typo')).map((r) => r.status), { timeout: 5000 }).toEqual([400]);
+    await expect.poll(async () => (await logs('gpt-4o-mini-alias')).map((r) => r.status), { timeout: 5000 }).toContain(403);
   });
 
   test('"model" inside a message or a nested object is not a duplicate', async () => {

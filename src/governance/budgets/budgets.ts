@@ -7,12 +7,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
 import { ProxyError } from '../../errors.js';
-import { costOf } from '../../observability/usage.js';
+import { priceOf } from '../../observability/usage.js';
 import type { Runtime } from '../../runtime.js';
 import type { SharedRedis } from '../../state/redis.js';
 import type { Principal } from '../key-index.js';
 import type { Budget } from '../limits.js';
 import { currentPeriod, type Period } from './period.js';
+import { budgetRefusal, type WorstCase } from './refusal.js';
 import { memoryBudgetStore, redisBudgetStore, type BudgetEntry, type BudgetStore } from './store.js';
 
 const CHARS_PER_TOKEN = 4;
@@ -45,7 +46,7 @@ function scopeOf(kind: 'key' | 'team', id: string, label: string, budget: Budget
 
 export class Budgets {
   readonly store: BudgetStore;
-  private readonly held = new WeakMap<FastifyRequest, { entries: BudgetEntry[]; amount: number }>();
+  private readonly held = new WeakMap<FastifyRequest, { entries: BudgetEntry[]; amount: number; left: number }>();
   rejections = { key: 0, team: 0 };
   private readonly softLogged = new Set<string>();
 
@@ -72,7 +73,8 @@ export class Budgets {
   async reserve(principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const scopes = this.scopes(principal);
     if (scopes.length === 0) return;
-    const amount = this.worstCase(request);
+    const worst = this.worstCase(request);
+    const amount = worst.usd;
     const entries = scopes.map((s) => s.entry);
     let result;
     try {
@@ -91,22 +93,27 @@ export class Budgets {
     if (!result.ok) {
       const scope = scopes[result.index];
       this.rejections[scope.kind]++;
-      const resets = scope.period.resetsAt;
-      const seconds = resets ? Math.max(1, Math.ceil((Date.parse(resets) - Date.now()) / 1000)) : null;
-      throw new ProxyError(
-        'budget_exceeded',
-        `Budget of ${scope.label} exhausted: ${usd(result.spent)} spent${result.reserved > 0 ? ` and ${usd(result.reserved)} reserved by requests in flight` : ''} of ${usd(scope.budget.max_usd)} (${scope.budget.period}); ${resets ? `it resets at ${resets}` : 'it does not reset'}`,
-        null,
-        { budget_usd: scope.budget.max_usd, resets_at: resets },
-        { ...(seconds && { 'retry-after': String(seconds) }), ...(resets && { 'x-budget-resets-at': resets }) },
-      );
+      const { max_usd: max, period } = scope.budget;
+      throw budgetRefusal({ label: scope.label, max, period, resetsAt: scope.period.resetsAt, spent: result.spent, reserved: result.reserved }, worst);
     }
-    this.held.set(request, { entries, amount });
-    const left = scopes.map((s, i) => s.budget.max_usd - result.spent[i] - result.reserved[i]);
+    // What is left before this request: its own reservation (result.reserved includes it) added back.
+    const left = scopes.map((s, i) => s.budget.max_usd - result.spent[i] - result.reserved[i] + amount);
     const tightest = left.indexOf(Math.min(...left));
-    reply.header('x-budget-remaining-usd', Math.max(0, left[tightest]).toFixed(6));
+    this.held.set(request, { entries, amount, left: left[tightest] });
+    reply.header('x-budget-remaining-usd', Math.max(0, left[tightest]).toFixed(8));
     if (scopes[tightest].period.resetsAt) reply.header('x-budget-resets-at', scopes[tightest].period.resetsAt!);
     scopes.forEach((s, i) => this.softLimit(s, result.spent[i] + result.reserved[i]));
+  }
+
+  /**
+   * x-budget-remaining-usd on a JSON answer: what is left once this request is charged its cost (known
+   * before the answer is sent). A stream's headers go before its cost is known: they say what was left
+   * before it. An onSend hook.
+   */
+  remainingAfter(request: FastifyRequest, reply: FastifyReply): void {
+    const held = this.held.get(request);
+    const cost = request.proxy.extra.cost_usd;
+    if (held && typeof cost === 'number' && reply.hasHeader('x-budget-remaining-usd')) reply.header('x-budget-remaining-usd', Math.max(0, held.left - cost).toFixed(8));
   }
 
   /** Settles the request's reservation to what it cost (0 when nothing is known). */
@@ -180,15 +187,19 @@ export class Budgets {
     this.logger.info({ budget: scope.entry.key, spent_usd: spent }, 'budget counter rebuilt from the ledger');
   }
 
-  private worstCase(request: FastifyRequest): number {
+  /** The most this request can cost: its prompt estimated from its size, its completion at max_tokens (or the default). */
+  private worstCase(request: FastifyRequest): WorstCase {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const model = typeof body.model === 'string' ? body.model : null;
-    if (!model) return 0;
+    const price = model ? priceOf(this.runtime.config.pricing, model) : null;
     const size = request.rawBody?.length ?? JSON.stringify(body).length;
     const limit = [body.max_tokens, body.max_completion_tokens, body.max_output_tokens].find((v) => typeof v === 'number') as number | undefined;
-    const completion = limit ?? this.runtime.config.budgets.default_max_tokens;
-    const prompt = Math.ceil(size / CHARS_PER_TOKEN);
-    return costOf(this.runtime.config.pricing, model, { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }) ?? 0;
+    const completionTokens = limit ?? this.runtime.config.budgets.default_max_tokens;
+    const promptTokens = Math.ceil(size / CHARS_PER_TOKEN);
+    if (!price) return { usd: 0, promptTokens, completionTokens, perCompletionToken: 0, promptUsd: 0 };
+    const promptUsd = (promptTokens / 1000) * price.input_per_1k;
+    const perCompletionToken = price.output_per_1k / 1000;
+    return { usd: Math.round((promptUsd + completionTokens * perCompletionToken) * 1e8) / 1e8, promptTokens, completionTokens, perCompletionToken, promptUsd };
   }
 
   private softLimit(scope: Scope, used: number): void {
@@ -199,4 +210,3 @@ export class Budgets {
   }
 }
 
-const usd = (n: number) => `$${n.toFixed(4)}`;

@@ -7,6 +7,8 @@ export const databaseSchema = section({
   url: z.string().min(1).nullable().default(null),
   /** PostgreSQL schema to use (created when missing); null = the connection's default. */
   schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain SQL identifier').nullable().default(null),
+  /** Migrate at start. false: a release step runs `npm run migrate` once, and each process only checks the schema is its own. */
+  migrate: z.boolean().default(true),
 }).prefault({});
 
 /** `budgets`: how virtual keys' and teams' budgets are held. */

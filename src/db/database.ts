@@ -1,34 +1,29 @@
-// Opens the governance database and brings its schema up to date: SQLite in the state folder by
-// default (`database.url` unset), or PostgreSQL (`database.url` / DATABASE_URL, optional `schema`).
-// Migrations run at start through Kysely's Migrator, which on PostgreSQL holds an advisory lock, so
-// replicas starting together migrate once.
+// Opens the governance database and brings its schema up to date (schema-version.ts): SQLite in the
+// state folder by default (`database.url` unset), or PostgreSQL (`database.url` / DATABASE_URL,
+// optional `schema`). Migrations run through Kysely's Migrator, which on PostgreSQL holds an advisory
+// lock, so replicas starting together migrate once.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type MigrationProvider } from 'kysely';
-import { migrations, type Dialect } from './migrations.js';
-import type { DatabaseTables } from './tables.js';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { prepareSchema, type MigrationSet } from './schema-version.js';
 import { DependencyState } from '../state/dependency.js';
+import type { DatabaseSettings, Db } from './handle.js';
+import type { DatabaseTables } from './tables.js';
 
-export interface DatabaseSettings {
-  url: string | null;
-  schema: string | null;
-}
-
-export interface Db {
-  kysely: Kysely<DatabaseTables>;
-  dialect: Dialect;
-  /** Where it is, without credentials (for /health and logs). */
-  describe: string;
-  /** Up or down, and since when: marked by the pool's errors and by the writes and reads that reach it. */
-  health: DependencyState;
-  close(): Promise<void>;
-}
+export type { DatabaseSettings, Db } from './handle.js';
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
-export async function openDatabase(settings: DatabaseSettings, dataDir: string, logger: Logger): Promise<Db> {
+export interface OpenOptions {
+  /** The migrations to bring the schema to (default: this build's); tests stand in other builds. */
+  migrations?: (db: Db) => MigrationSet;
+  /** False: open only, neither migrate nor check the schema (`npm run migrate -- --status`). */
+  prepare?: boolean;
+}
+
+export async function openDatabase(settings: DatabaseSettings, dataDir: string, logger: Logger, options: OpenOptions = {}): Promise<Db> {
   const url = settings.url;
   const health = new DependencyState('database', logger.child({ component: 'database' }));
   let db: Db;
@@ -65,21 +60,10 @@ export async function openDatabase(settings: DatabaseSettings, dataDir: string, 
     throw new Error(`database.url must start with postgres://, postgresql:// or sqlite: (got '${url.split(':', 1)[0]}:…')`);
   }
   try {
-    await migrate(db, settings.schema);
+    if (options.prepare !== false) await prepareSchema(db, settings.schema, settings.migrate ?? true, logger, options.migrations?.(db));
   } catch (error) {
     await db.close();
     throw error;
   }
   return db;
-}
-
-async function migrate(db: Db, schema: string | null): Promise<void> {
-  const all = migrations(db.dialect);
-  const provider: MigrationProvider = { getMigrations: async () => all };
-  const migrator = new Migrator({ db: db.kysely, provider, ...(db.dialect === 'postgres' && schema && { migrationTableSchema: schema }) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message}`);
-  }
 }

@@ -1,8 +1,15 @@
-// Versioned migrations, run at start by Kysely's Migrator (on PostgreSQL it holds an advisory lock
-// while migrating, so replicas starting at once run each migration exactly once). Append only.
+// Versioned migrations, run by Kysely's Migrator (on PostgreSQL it holds an advisory lock while
+// migrating, so replicas starting at once run each migration exactly once). Append only, and
+// expand-only unless listed in BREAKING_MIGRATIONS (schema-version.ts says what that means).
 import { sql, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * Migrations a build older than them cannot run against: 003 re-keys the ledger, and a build before
+ * it would insert rows without the new key.
+ */
+export const BREAKING_MIGRATIONS: ReadonlySet<string> = new Set(['003_ledger_row_ids']);
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const double = dialect === 'postgres' ? 'double precision' : 'real';

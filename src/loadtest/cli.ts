@@ -17,6 +17,26 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+const USAGE = `Usage: npm run loadtest -- [options]
+
+Runs a tier of load_testing against a running llm-proxy (or any OpenAI-compatible URL), prints a
+summary and writes the reports. Exit 0: the expected rate was sustained within the error budget;
+1: it was not; 2: bad arguments or configuration.
+
+Options:
+  --tier <name>            tier from load_testing.tiers (default: light)
+  --url <url>              the proxy to load (default: http://<server.host>:<server.port>)
+  --key <key>              API key to send
+  --duration <30s>         override the tier's duration
+  --users <n>              override the tier's users
+  --ramp-up <10s>          override the tier's ramp-up
+  --expected-rps <n>       override the rate the tier must sustain
+  --output-dir <dir>       where reports go (default: load_testing.reporting.output_dir)
+  --max-error-rate <0.01>  share of failed requests allowed
+  --config <file>          the config file (default: PROXY_API_CONFIG_FILE, then ./config.yaml)
+  -h, --help               show this help
+`;
+
 function options() {
   try {
     return parseArgs({
@@ -31,6 +51,7 @@ function options() {
         'output-dir': { type: 'string' },
         'max-error-rate': { type: 'string', default: '0.01' },
         config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }).values;
@@ -53,6 +74,10 @@ function progressLine(p: Progress): string {
 
 async function main(): Promise<void> {
   const args = options();
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   let config;
   try {
     config = loadConfig({ file: args.config }).config;

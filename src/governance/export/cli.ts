@@ -11,17 +11,36 @@ import { ConfigError, loadConfig } from '../../config/load.js';
 import { dataDir } from '../../config/data-dir.js';
 import { openDatabase } from '../../db/database.js';
 import { exportLine, type ExportFormat } from './fine-tune.js';
+import { rangeBound } from '../ledger/dates.js';
 import { countRows, exportRows } from './rows.js';
+
+const USAGE = `Usage: npm run export-dataset -- [options]
+
+Writes stored conversations from the ledger as JSONL (OpenAI's chat fine-tuning format by default)
+and prints a summary. Exit 2 for bad arguments or an empty range.
+
+Options:
+  --from <date>        start (2026-12-01 or an ISO date-time; default: the beginning)
+  --to <date>          end; a date-only --to includes that whole day (default: now)
+  --model <name>       only this model
+  --key <key_id>       only this virtual key
+  --team <team_id>     only this team
+  --format <f>         openai-chat (default) or jsonl (the raw ledger rows)
+  --out <file>         write here instead of stdout
+  --include-failed     keep failed requests too
+  --config <file>      the config file (default: PROXY_API_CONFIG_FILE, then ./config.yaml)
+  -h, --help           show this help
+`;
 
 function fail(message: string): never {
   process.stderr.write(`export-dataset: ${message}\n`);
   process.exit(2);
 }
 
-function date(flag: string, value: string | undefined, fallback: string): string {
+/** A date-only --to includes that whole day, as everywhere else in the ledger. */
+function date(flag: 'from' | 'to', value: string | undefined, fallback: string): string {
   if (value === undefined) return fallback;
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value))) fail(`--${flag} must be a date (2026-01-31) or an ISO date-time, not '${value}'`);
-  return new Date(value).toISOString();
+  return rangeBound(value, flag) ?? fail(`--${flag} must be a date (2026-01-31, for --to the whole day) or an ISO date-time, not '${value}'`);
 }
 
 async function main(): Promise<void> {
@@ -38,11 +57,16 @@ async function main(): Promise<void> {
         out: { type: 'string' },
         'include-failed': { type: 'boolean', default: false },
         config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }).values;
   } catch (error) {
     return fail((error as Error).message);
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
   }
   const format = args.format as ExportFormat;
   if (format !== 'openai-chat' && format !== 'jsonl') fail(`--format must be openai-chat or jsonl, not '${String(args.format)}'`);

@@ -8,18 +8,20 @@ import type { RequestLogsTable } from '../../db/tables.js';
 import { ProxyError } from '../../errors.js';
 import { exportLine, type ExportFormat } from '../export/fine-tune.js';
 import { countRows, exportRows } from '../export/rows.js';
+import { rangeBound } from './dates.js';
 
 const ADMIN = { config: { auth: 'admin' as const } };
-const DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/;
 const GROUPS = { key: 'key_id', team: 'team_id', model: 'model', provider: 'provider', day: 'day' } as const;
 
 type Query = Record<string, string | undefined>;
 
-export function isoParam(query: Query, name: string): string | undefined {
+/** `from` / `to` as ISO text; a date-only `to` is the end of that day. */
+export function isoParam(query: Query, name: 'from' | 'to'): string | undefined {
   const value = query[name];
   if (value === undefined || value === '') return undefined;
-  if (!DATE.test(value) || Number.isNaN(Date.parse(value))) throw new ProxyError('invalid_request', `${name} must be a date (2026-01-31) or an ISO date-time`, name);
-  return new Date(value).toISOString();
+  const instant = rangeBound(value, name);
+  if (instant === null) throw new ProxyError('invalid_request', `${name} must be a date (2026-01-31, for to the whole day) or an ISO date-time`, name);
+  return instant;
 }
 
 function limitParam(query: Query): number {

@@ -32,6 +32,8 @@ export function startCommand(packageJson: string): StartCommand {
     const [name, ...value] = words.shift()!.split('=');
     env[name] = value.join('=');
   }
+  // `exec` hands the shell's pid (and so signals) to node.
+  if (words[0] === 'exec') words.shift();
   if (words.shift() !== 'node') throw new Error(`npm start does not run node: ${scripts.start}`);
   return { env, args: words };
 }

@@ -45,7 +45,7 @@ export class KeyIndex {
     const { row, previous } = entry;
     if (previous && (!row.previous_valid_until || Date.parse(row.previous_valid_until) <= now)) return { refused: 'This key was rotated; use the new key' };
     const key = keyView(row, now);
-    if (key.status === 'revoked') return { refused: 'This key was revoked' };
+    if (key.status === 'revoked') return { refused: 'This API key was revoked; ask an administrator for a new one' };
     if (key.status === 'expired') return { refused: `This key expired at ${row.expires_at}` };
     this.used.set(row.id, new Date(now).toISOString());
     return { principal: { key, team: row.team_id ? (this.teams.get(row.team_id) ?? null) : null } };

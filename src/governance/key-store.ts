@@ -180,8 +180,9 @@ export class KeyStore {
     return `${String(keys?.at)}|${String(keys?.n)}|${String(teams?.at)}|${String(teams?.n)}`;
   }
 
+  /** Every key, revoked ones included: the index tells a revoked key from an unknown one. */
   async allKeys(): Promise<VirtualKeysTable[]> {
-    return this.k.selectFrom('virtual_keys').selectAll().where('status', '!=', 'revoked').execute();
+    return this.k.selectFrom('virtual_keys').selectAll().execute();
   }
 
   async allTeams(): Promise<TeamsTable[]> {

@@ -3,6 +3,7 @@
 // priority tier shuffled by weight.
 import type { Config, ProviderConfig } from '../config/schema.js';
 import type { Operation, ProviderAdapter } from '../providers/types.js';
+import { nearest } from '../config/suggest.js';
 
 export interface ProviderHandle {
   config: ProviderConfig;
@@ -71,6 +72,14 @@ export class CandidateResolver {
     return found;
   }
 
+  /** "; did you mean …?" with the nearest model names the providers list, or nothing when none is close. */
+  private suggest(model: string): string {
+    const names = new Set<string>();
+    for (const m of this.matchers) if (m.handle.adapter) for (const name of m.exact) names.add(name);
+    const close = nearest(model, names, 3);
+    return close.length > 0 ? `; did you mean ${close.map((n) => `'${n}'`).join(' or ')}? (GET /v1/models lists them)` : ' (GET /v1/models lists the models available)';
+  }
+
   private match(model: string, op: Operation): Resolution {
     const slash = model.indexOf('/');
     if (slash > 0) {
@@ -107,7 +116,7 @@ export class CandidateResolver {
       }
       return unsupported
         ? { ok: false, reason: 'unsupported_operation', message: `No available provider for model '${model}' supports ${op}` }
-        : { ok: false, reason: 'no_provider', message: `Model '${model}' is not supported by any available provider` };
+        : { ok: false, reason: 'no_provider', message: `Model '${model}' is not supported by any available provider${this.suggest(model)}` };
     }
     candidates.sort((a, b) => Number(b.handle.config.forced) - Number(a.handle.config.forced) || a.handle.config.priority - b.handle.config.priority);
     return { ok: true, candidates };

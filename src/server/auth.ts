@@ -95,6 +95,9 @@ async function authPlugin(app: FastifyInstance, opts: { runtime: Runtime; keys: 
       return;
     }
     if (!key) {
+      if (request.headers.authorization?.trim()) {
+        throw new ProxyError('unauthorized', `The Authorization header must read 'Bearer <key>' (the word Bearer, a space, then the key); or send the key alone in the '${runtime.config.auth.api_key_header}' header`);
+      }
       throw new ProxyError('unauthorized', `Missing API key: send 'Authorization: Bearer <key>' or the '${runtime.config.auth.api_key_header}' header`);
     }
     const digest = sha256(key);

@@ -95,6 +95,8 @@ describe.each(['sqlite', 'postgres'] as DialectName[])('virtual keys on %s', (di
     expect(revoked.body.status).toBe('revoked');
     const refused = (await ask(again.body.key).catch((e: unknown) => e)) as any;
     expect(refused).toBeInstanceOf(AuthenticationError);
+    // Regression: a revoked key got the generic 'Invalid API key'.
+    expect(refused.error.message).toBe('This API key was revoked; ask an administrator for a new one');
     expect((await admin('POST', `/v1/keys/${key.id}/rotate`, {})).body.error).toMatchObject({ code: 'invalid_request', param: 'id' });
     expect((await admin('GET', '/v1/keys?status=revoked')).body.data.map((k: any) => k.id)).toContain(key.id);
   });

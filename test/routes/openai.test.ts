@@ -190,7 +190,7 @@ describe('routing', () => {
     const res = await post('/v1/chat/completions', chatBody({ model: 'gpt-5' }));
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({
-      error: { message: "Model 'gpt-5' is not supported by any available provider", type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
+      error: { message: "Model 'gpt-5' is not supported by any available provider; did you mean 'gpt-4o'? (GET /v1/models lists them)", type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
     });
   });
 

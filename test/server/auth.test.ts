@@ -36,6 +36,30 @@ describe('auth', () => {
     expect((await models({ 'x-custom-key': 'nope' })).status).toBe(401);
   });
 
+  test('a key in Authorization without Bearer is told how to send it (regression: "Missing API key")', async () => {
+    for (const value of ['client-key', 'Basic client-key', 'Token client-key']) {
+      const res = await models({ authorization: value });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        "The Authorization header must read 'Bearer <key>' (the word Bearer, a space, then the key); or send the key alone in the 'X-Custom-Key' header",
+      );
+    }
+  });
+
+  test('an unknown model is answered with the nearest names the providers serve', async () => {
+    const named = await startProxy({ hot_reload: { enabled: false }, providers: [mockProvider('a', mock.url, { models: ['gpt-4o', 'gpt-4o-mini', 'text-embedding-3-small'] })] });
+    try {
+      const ask = (model: string) => fetch(`${named.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await ask('gpt-4-o');
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: { message: string } }).error).toMatchObject({ code: 'model_not_found', message: "Model 'gpt-4-o' is not supported by any available provider; did you mean 'gpt-4o'? (GET /v1/models lists them)" });
+      const far = (await (await ask('llama-70b')).json()) as { error: { message: string } };
+      expect(far.error.message).toBe("Model 'llama-70b' is not supported by any available provider (GET /v1/models lists the models available)");
+    } finally {
+      await named.close();
+    }
+  });
+
   test('Authorization: Bearer and the configured header both work', async () => {
     expect((await models({ authorization: 'Bearer client-key' })).status).toBe(200);
     expect((await models({ 'X-Custom-Key': 'client-key' })).status).toBe(200);

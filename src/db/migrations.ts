@@ -116,5 +116,11 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('request_logs_request').on('request_logs').column('request_id').execute();
       },
     },
+    // Budget leases: a row written for a request whose process died says so (expand-only).
+    '004_ledger_settled_by': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('request_logs').addColumn('settled_by', 'text').execute();
+      },
+    },
   };
 }

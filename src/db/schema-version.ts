@@ -60,7 +60,10 @@ async function breakingInDatabase(db: Db, names: readonly string[]): Promise<Set
 
 /** Records which migrations this build knows break older builds, for those builds to read. */
 async function recordMeta(db: Db, set: MigrationSet): Promise<void> {
-  await sql`create table if not exists ${sql.table(META_TABLE)} (name text primary key, breaks_older_builds integer not null)`.execute(db.kysely);
+  // Replicas starting together race on "if not exists" (PostgreSQL's catalog): the loser's duplicate error is harmless.
+  await sql`create table if not exists ${sql.table(META_TABLE)} (name text primary key, breaks_older_builds integer not null)`.execute(db.kysely).catch((error: { code?: string }) => {
+    if (error.code !== '23505' && error.code !== '42P07') throw error;
+  });
   for (const name of set.names) {
     await sql`insert into ${sql.table(META_TABLE)} (name, breaks_older_builds) values (${name}, ${set.breaking.has(name) ? 1 : 0}) on conflict (name) do nothing`.execute(db.kysely);
   }

@@ -62,6 +62,8 @@ export interface RequestLogsTable {
   stream: number;
   request_body: string | null;
   response_body: string | null;
+  /** null: settled by its request. 'expiry': its process died and the reserved worst case was counted. */
+  settled_by: string | null;
 }
 
 /** Daily sums of the ledger by key, team, model and provider ('' for none), kept with each batch written. */

@@ -71,8 +71,13 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
   sync.unref();
   app.decorate('database', db);
 
+  // The spend ledger: one row per model request, written in batches after the request ended.
+  const ledger = new LedgerWriter(db, runtime.config.request_logs, runtime.logger.child({ component: 'ledger' }));
+  app.decorate('ledger', ledger);
+  ledger.start();
   const limits = new RequestLimits(runtime, redis);
-  const budgets = new Budgets(runtime, redis, db, runtime.logger.child({ component: 'budgets' }));
+  const budgets = new Budgets(runtime, redis, db, runtime.logger.child({ component: 'budgets' }), (row) => ledger.push(row));
+  budgets.leases.start();
   app.decorate('budgets', budgets);
   app.addHook('onSend', (request, reply, payload, done) => {
     budgets.remainingAfter(request, reply);
@@ -93,11 +98,21 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
       .then(() => budgets.reserve(principal, request, reply))
       .then(() => done(), done);
   });
-  app.requestDone.push((request) => {
+  app.requestDone.push((request, reply, status) => {
     const principal = request.proxy.principal;
-    if (!principal) return;
-    void limits.done(principal, request, request.proxy.usage?.total_tokens ?? 0);
-    void budgets.settle(request);
+    if (principal) void limits.done(principal, request, request.proxy.usage?.total_tokens ?? 0);
+    const row = runtime.config.request_logs.enabled && LEDGER_ROUTES.has(request.proxy.route ?? '') ? { ...ledgerRow(request, reply, status), ...bodies.take(request) } : null;
+    if (!budgets.holds(request)) {
+      if (row) ledger.push(row);
+      return;
+    }
+    void budgets.settle(request).then((byRequest) => {
+      if (!row) return;
+      // Outlived its lease (a process cut off from Redis for longer): the sweep already counted its worst
+      // case in a row of its own, so this row carries the tokens and no second cost.
+      if (!byRequest) ledger.push({ ...row, cost_usd: 0, settled_by: 'expiry' });
+      else ledger.push(row);
+    });
   });
 
   const flush = async () => {
@@ -109,15 +124,7 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
   const timer = setInterval(() => void flush(), TOUCH_INTERVAL_MS);
   timer.unref();
 
-  // The spend ledger: one row per model request, written in batches after the request ended.
-  const ledger = new LedgerWriter(db, runtime.config.request_logs, runtime.logger.child({ component: 'ledger' }));
-  app.decorate('ledger', ledger);
-  ledger.start();
   const stopRetention = startRetention(db, () => runtime.config.request_logs.retention_days, runtime.logger.child({ component: 'ledger' }));
-  app.requestDone.push((request, reply, status) => {
-    if (!runtime.config.request_logs.enabled || !LEDGER_ROUTES.has(request.proxy.route ?? '')) return;
-    ledger.push({ ...ledgerRow(request, reply, status), ...bodies.take(request) });
-  });
   const registers = [app.observability.metrics.registry];
   const prefix = runtime.config.metrics.prefix;
   new Counter({
@@ -175,6 +182,7 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
     clearInterval(sync);
     await flush();
     stopRetention();
+    budgets.leases.stop();
     await ledger.stop();
     index.load([], []);
     await db.close();

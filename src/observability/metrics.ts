@@ -9,10 +9,13 @@ import { FastHistogram } from './histogram.js';
 import { ProviderStats } from './provider-stats.js';
 import { registerStateGauges, type StateGaugeDeps } from './state-gauges.js';
 import { processMetrics, Tally } from './tally.js';
-import { DEFAULT_PRICES, plainModel } from './usage.js';
+import { DEFAULT_PRICES, plainModel, priceKey } from './usage.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
+
+/** Model label values beyond the configured and priced names (names priced by prefix), per configuration. */
+const MAX_MODEL_LABELS = 500;
 
 /** What the request-done hook knows about one finished client request. */
 export interface RequestRecord {
@@ -194,6 +197,13 @@ export class Metrics {
       this.knownModels = { config, names };
     }
     const plain = plainModel(name);
-    return this.knownModels.names.has(name) ? name : this.knownModels.names.has(plain) ? plain : 'other';
+    if (this.knownModels.names.has(name)) return name;
+    if (this.knownModels.names.has(plain)) return plain;
+    // Priced by prefix, as costOf prices it (claude-sonnet-4-5 by claude-sonnet-4): its own name, while
+    // the set of such names stays small; past that, the price-table name it matched.
+    const key = priceKey(config.pricing, plain);
+    if (key === null) return 'other';
+    if (this.knownModels.names.size < MAX_MODEL_LABELS) this.knownModels.names.add(plain);
+    return this.knownModels.names.has(plain) ? plain : key;
   }
 }

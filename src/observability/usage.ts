@@ -77,20 +77,19 @@ const priceCache = new WeakMap<Config['pricing'], Map<string, Price | null>>();
 const PRICE_CACHE_SIZE = 1000;
 
 function findPrice(pricing: Config['pricing'], model: string): Price | null {
+  const key = priceKey(pricing, model);
+  return key === null ? null : (pricing[key] ?? DEFAULT_PRICES[key]);
+}
+
+/** The price-table name a model is priced by (itself, or the longest name it starts with); null when unpriced. */
+export function priceKey(pricing: Config['pricing'], model: string): string | null {
   const name = plainModel(model);
-  const exact = pricing[name] ?? DEFAULT_PRICES[name];
-  if (exact) return exact;
+  if (Object.hasOwn(pricing, name) || Object.hasOwn(DEFAULT_PRICES, name)) return name;
   let best: string | null = null;
-  let bestPrice: Price | null = null;
   for (const table of [pricing, DEFAULT_PRICES]) {
-    for (const [key, price] of Object.entries(table)) {
-      if (name.startsWith(key) && (best === null || key.length > best.length)) {
-        best = key;
-        bestPrice = price;
-      }
-    }
+    for (const key of Object.keys(table)) if (name.startsWith(key) && (best === null || key.length > best.length)) best = key;
   }
-  return bestPrice;
+  return best;
 }
 
 /** Cost in USD of one answer, or null when the model has no known price. */

@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
+import type { RequestLogsTable } from '../../db/tables.js';
 import { ProxyError } from '../../errors.js';
 import { priceOf } from '../../observability/usage.js';
 import type { Runtime } from '../../runtime.js';
@@ -14,6 +15,7 @@ import type { Principal } from '../key-index.js';
 import type { Budget } from '../limits.js';
 import { currentPeriod, type Period } from './period.js';
 import { budgetRefusal, type WorstCase } from './refusal.js';
+import { LEASE_MARGIN_S, LeaseKeeper } from './leases.js';
 import { memoryBudgetStore, redisBudgetStore, type BudgetEntry, type BudgetStore } from './store.js';
 
 const CHARS_PER_TOKEN = 4;
@@ -46,7 +48,9 @@ function scopeOf(kind: 'key' | 'team', id: string, label: string, budget: Budget
 
 export class Budgets {
   readonly store: BudgetStore;
-  private readonly held = new WeakMap<FastifyRequest, { entries: BudgetEntry[]; amount: number; left: number }>();
+  private readonly held = new WeakMap<FastifyRequest, { entries: BudgetEntry[]; amount: number; left: number; lease: string }>();
+  /** Reservations are leases: renewed while their request runs, settled by any process once their own died. */
+  readonly leases: LeaseKeeper;
   rejections = { key: 0, team: 0 };
   private readonly softLogged = new Set<string>();
 
@@ -55,8 +59,12 @@ export class Budgets {
     private readonly redis: SharedRedis | null,
     private readonly db: Db,
     private readonly logger: Logger,
+    /** Where the ledger row of a request whose process died goes (the ledger writer). */
+    onExpired: (row: RequestLogsTable) => void,
   ) {
     this.store = redis ? redisBudgetStore(redis.client, redis.key('budget:')) : memoryBudgetStore();
+    const leaseMs = () => (runtime.config.server.request_timeout + LEASE_MARGIN_S) * 1000;
+    this.leases = new LeaseKeeper(this.store, leaseMs, onExpired, (error) => this.redis?.report('budgets', error), logger);
   }
 
   scopes(principal: Principal, now = new Date()): Scope[] {
@@ -76,13 +84,25 @@ export class Budgets {
     const worst = this.worstCase(request);
     const amount = worst.usd;
     const entries = scopes.map((s) => s.entry);
+    const lease = this.leases.open();
+    const body = request.body as { model?: unknown } | undefined;
+    const record = {
+      id: lease.id,
+      request_id: request.id,
+      key_id: principal.key.id,
+      key_alias: principal.key.alias,
+      team_id: principal.team?.id ?? null,
+      route: request.proxy.route ?? request.url.split('?', 1)[0],
+      model: typeof body?.model === 'string' ? body.model : null,
+      created_at: new Date().toISOString(),
+    };
     let result;
     try {
-      result = await this.store.reserve(entries, amount);
+      result = await this.store.reserve(entries, amount, record, lease.expiresAt);
       // Each missing counter (the key's, the team's) is rebuilt from the ledger, then the reservation retried.
       for (let tries = 0; 'missing' in result && tries < entries.length; tries++) {
         await this.rebuild(scopes[result.missing]);
-        result = await this.store.reserve(entries, amount);
+        result = await this.store.reserve(entries, amount, record, lease.expiresAt);
       }
     } catch (error) {
       this.redis?.report('budgets', error);
@@ -99,7 +119,8 @@ export class Budgets {
     // What is left before this request: its own reservation (result.reserved includes it) added back.
     const left = scopes.map((s, i) => s.budget.max_usd - result.spent[i] - result.reserved[i] + amount);
     const tightest = left.indexOf(Math.min(...left));
-    this.held.set(request, { entries, amount, left: left[tightest] });
+    this.held.set(request, { entries, amount, left: left[tightest], lease: lease.id });
+    this.leases.hold(lease.id);
     reply.header('x-budget-remaining-usd', Math.max(0, left[tightest]).toFixed(8));
     if (scopes[tightest].period.resetsAt) reply.header('x-budget-resets-at', scopes[tightest].period.resetsAt!);
     scopes.forEach((s, i) => this.softLimit(s, result.spent[i] + result.reserved[i]));
@@ -116,13 +137,25 @@ export class Budgets {
     if (held && typeof cost === 'number' && reply.hasHeader('x-budget-remaining-usd')) reply.header('x-budget-remaining-usd', Math.max(0, held.left - cost).toFixed(8));
   }
 
-  /** Settles the request's reservation to what it cost (0 when nothing is known). */
-  async settle(request: FastifyRequest): Promise<void> {
+  /** Whether the request holds a reservation to settle. */
+  holds(request: FastifyRequest): boolean {
+    return this.held.has(request);
+  }
+
+  /**
+   * Settles the request's reservation to what it cost (0 when nothing is known). Resolves false when
+   * its lease had expired and was settled at its worst case already (the request outlived its lease).
+   */
+  async settle(request: FastifyRequest): Promise<boolean> {
     const held = this.held.get(request);
-    if (!held) return;
+    if (!held) return true;
     this.held.delete(request);
+    this.leases.release(held.lease);
     const cost = typeof request.proxy.extra.cost_usd === 'number' ? request.proxy.extra.cost_usd : 0;
-    await this.store.settle(held.entries, held.amount, cost).catch((error: unknown) => this.redis?.report('budgets', error));
+    return this.store.settle(held.entries, held.amount, cost, held.lease).catch((error: unknown) => {
+      this.redis?.report('budgets', error);
+      return true;
+    });
   }
 
   /**

@@ -51,5 +51,6 @@ export function ledgerRow(request: FastifyRequest, reply: FastifyReply, status: 
     stream: state.streamed ? 1 : 0,
     request_body: null,
     response_body: null,
+    settled_by: null,
   };
 }

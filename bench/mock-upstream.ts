@@ -1,7 +1,10 @@
 // The benchmark's upstream: an OpenAI-format server that does as little as possible per request, so
 // the figures measure the proxy, not the mock. Answers are pre-built buffers; the request body is read
 // (as a real server would) but only searched for `"stream": true`, never parsed.
-// Run: node --import tsx bench/mock-upstream.ts [port]   → prints {"port": N} on stdout when ready.
+// Also the upstream of `npm run mock-upstream` (config.mock.yaml): it answers every route the proxy
+// proxies to an OpenAI-format provider (chat, completions, embeddings, images, models).
+// Run: node --import tsx bench/mock-upstream.ts [port]   (or MOCK_UPSTREAM_PORT; 0 = any free port)
+// → prints {"port": N} on stdout when ready.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -68,6 +71,30 @@ const modelsJson = Buffer.from(
   }),
 );
 
+const completionJson = Buffer.from(
+  JSON.stringify({
+    id: 'cmpl-bench',
+    object: 'text_completion',
+    created: CREATED,
+    model: 'bench-model',
+    choices: [{ index: 0, text: 'Hello! This is a completion from the mock upstream.', logprobs: null, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 5, completion_tokens: 11, total_tokens: 16 },
+  }),
+);
+
+const completionChunks = [
+  ...['Hello! ', 'This is a streamed completion.'].map((text, i) =>
+    `data: ${JSON.stringify({ id: 'cmpl-bench', object: 'text_completion', created: CREATED, model: 'bench-model', choices: [{ index: 0, text, logprobs: null, finish_reason: i === 1 ? 'stop' : null }] })}\n\n`,
+  ),
+  'data: [DONE]\n\n',
+].map((text) => Buffer.from(text));
+
+// A 1×1 transparent PNG, so b64_json answers are real images.
+const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+const imageJson = (b64: boolean) =>
+  Buffer.from(JSON.stringify({ created: CREATED, data: [b64 ? { b64_json: PIXEL, revised_prompt: 'a mock image' } : { url: 'https://example.com/mock-image.png', revised_prompt: 'a mock image' }] }));
+const B64 = /"response_format"\s*:\s*"b64_json"/;
+
 const notFound = Buffer.from(JSON.stringify({ error: { message: 'Not found', type: 'invalid_request_error', code: 'not_found' } }));
 
 const STREAM = /"stream"\s*:\s*true/;
@@ -87,6 +114,20 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
       return;
     }
     sendJson(res, 200, chatJson);
+    return;
+  }
+  if (req.method === 'POST' && url.endsWith('/completions')) {
+    if (STREAM.test(body)) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      for (let i = 0; i < completionChunks.length - 1; i++) res.write(completionChunks[i]);
+      res.end(completionChunks[completionChunks.length - 1]);
+      return;
+    }
+    sendJson(res, 200, completionJson);
+    return;
+  }
+  if (req.method === 'POST' && url.endsWith('/images/generations')) {
+    sendJson(res, 200, imageJson(B64.test(body)));
     return;
   }
   if (req.method === 'POST' && url.endsWith('/embeddings')) {
@@ -115,7 +156,7 @@ export function createMockUpstream() {
 }
 
 function main(): void {
-  const port = Number(process.argv[2] ?? 0);
+  const port = Number(process.argv[2] ?? process.env.MOCK_UPSTREAM_PORT ?? 0);
   const server = createMockUpstream();
   server.listen(port, '127.0.0.1', () => {
     process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);

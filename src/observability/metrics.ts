@@ -125,7 +125,8 @@ export class Metrics {
     if (event.isRetry) this.retries.inc({ provider });
     if (event.isFallback && !event.isRetry) this.fallbacks.inc({ provider });
     if (event.error) this.errors.add([provider, `upstream_${event.error.kind}`]);
-    this.stats.attempt(provider, event.durationMs, event.error === null);
+    // A client-side answer (a 404 for an unknown model or path, a 400) is not the provider failing.
+    this.stats.attempt(provider, event.durationMs, event.error === null || !event.error.isProviderFault);
   }
 
   /** A stream started relaying to the client; `streamEnded` balances it. */

@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { LazyChildLogger } from './observability/logger.js';
+import { inClusterWorker } from './cluster/ipc.js';
+import { workerIndex } from './cluster/worker.js';
 import type { Gateway } from './gateway.js';
 import authPlugin from './server/auth.js';
 import bodyPlugin from './server/body.js';
@@ -57,7 +59,7 @@ const lazySchemaCompilers = {
 };
 
 export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
-  const { runtime, redis, resilience, router, condenser, cache, keys, observability } = gateway;
+  const { runtime, redis, stores, resilience, router, condenser, cache, keys, observability } = gateway;
   const { server } = runtime.config;
   const app = Fastify({
     loggerInstance: runtime.logger as FastifyBaseLogger,
@@ -85,8 +87,8 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   await app.register(ipAccessPlugin, { runtime });
   await app.register(authPlugin, { runtime, keys });
   await app.register(adminInputPlugin);
-  await app.register(rateLimitPlugin, { runtime, redis });
-  await app.register(governancePlugin, { runtime, redis, keys });
+  await app.register(rateLimitPlugin, { runtime, redis, stores });
+  await app.register(governancePlugin, { runtime, redis, stores, keys });
 
   await app.register(openaiRoutes, { runtime, condenser, cache });
   await app.register(responsesRoutes, { runtime, router, store: gateway.responses });
@@ -98,9 +100,10 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   await app.register(adminRoutes, { runtime, cache, reload: gateway.reload });
   await app.register(consolePlugin, { runtime });
 
-  // Background health checks run only in a listening server (first one interval after start).
+  // Background health checks run only in a listening server (first one interval after start), and
+  // under `server.workers > 1` in the first worker only: the others take its results.
   app.addHook('onListen', async () => {
-    resilience.health.start();
+    if (!inClusterWorker() || workerIndex() === 0) resilience.health.start();
   });
   app.addHook('onClose', async () => {
     await gateway.close();

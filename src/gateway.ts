@@ -21,6 +21,10 @@ import { Resilience } from './routing/resilience.js';
 import { Router } from './routing/router.js';
 import { Runtime, type Env } from './runtime.js';
 import { connectRedis, type SharedRedis } from './state/redis.js';
+import { memoryStores, redisStores, type SharedStores } from './state/shared-stores.js';
+import { workerStores } from './cluster/host-stores.js';
+import { inClusterWorker, PrimaryLink } from './cluster/ipc.js';
+import { shareHealthChecks, shareMetrics } from './cluster/worker.js';
 
 /** Metrics, usage, alerting, reload and model management: what the observability plugin serves. */
 export interface Observability {
@@ -41,6 +45,8 @@ export interface Gateway {
   runtime: Runtime;
   /** The shared Redis connection, when `redis.url` is set. */
   redis: SharedRedis | null;
+  /** Where counters, budgets and stored responses are kept: Redis, the host's primary, or this process. */
+  stores: SharedStores;
   resilience: Resilience;
   quota: ProviderQuota;
   router: Router;
@@ -72,12 +78,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const configFile = runtime.loaded.files[0];
 
   const redis = connectRedis(runtime.config.redis, logger);
+  // A worker of `server.workers > 1` shares the host's state and metrics through its primary.
+  const host = inClusterWorker() ? new PrimaryLink() : null;
+  const stores = redis ? redisStores(redis) : host ? workerStores(host) : memoryStores();
   const resilience = new Resilience(runtime, logger);
-  const quota = new ProviderQuota(runtime, redis);
+  const quota = new ProviderQuota(runtime, redis, stores);
   const cache = new ResponseCache(config, redis, logger.child({ component: 'response-cache' }));
-  const responses = new ResponseStore(runtime.config.responses.store, redis);
+  const responses = new ResponseStore(runtime.config.responses.store, redis, stores.responses() ?? undefined);
 
-  const metrics = new Metrics({ source: runtime, resilience, redis });
+  const metrics = new Metrics({ source: runtime, resilience, redis, host });
+  if (host) {
+    shareMetrics(metrics.registries);
+    shareHealthChecks(resilience.health, host);
+  }
   const tracing = runtime.config.telemetry.enabled ? await createTracing(runtime.config.telemetry, logger) : null;
   // Order matters: the first policy wraps innermost (chaos inside breakers, so breakers see its faults).
   const router = new Router(runtime, [...resilience.policies, quota, metrics.policy(), ...(tracing ? [tracing.policy()] : [])], logger);
@@ -121,5 +134,5 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await redis?.close();
     await runtime.close();
   };
-  return { runtime, redis, resilience, quota, router, condenser, cache, responses, keys, observability, caches, reload, close };
+  return { runtime, redis, stores, resilience, quota, router, condenser, cache, responses, keys, observability, caches, reload, close };
 }

@@ -7,6 +7,7 @@ import 'dotenv/config';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
+import { runPrimary } from './cluster/primary.js';
 import { createGateway } from './gateway.js';
 import { checkExposure } from './start.js';
 
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
 
   const { server } = loaded.config;
   if (cluster.isPrimary && server.workers > 1) {
-    runPrimary(server.workers, logger);
+    await runPrimary(loaded, logger);
     return;
   }
 
@@ -96,29 +97,6 @@ async function main(): Promise<void> {
       logger.error({ err: error }, 'configuration reload failed');
     }
   });
-}
-
-function runPrimary(workers: number, logger: ReturnType<typeof createLogger>): void {
-  let stopping = false;
-  for (let i = 0; i < workers; i++) cluster.fork();
-  cluster.on('exit', (worker, code) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      return;
-    }
-    logger.warn({ pid: worker.process.pid, code }, 'worker exited; starting a new one');
-    cluster.fork();
-  });
-  const stop = (signal: NodeJS.Signals) => {
-    stopping = true;
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
-  });
-  logger.info({ workers }, 'started cluster workers');
 }
 
 main().catch((error: unknown) => {

@@ -9,6 +9,7 @@ import { openDatabase, type Db } from '../db/database.js';
 import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { SharedRedis } from '../state/redis.js';
+import type { SharedStores } from '../state/shared-stores.js';
 import type { KeyIndex } from './key-index.js';
 import { Budgets } from './budgets/budgets.js';
 import { KeyStore } from './key-store.js';
@@ -40,10 +41,12 @@ export interface GovernanceOptions {
   redis: SharedRedis | null;
   /** The index the auth hook reads; this plugin fills it from the database and keeps it in step. */
   keys: KeyIndex;
+  /** Where limits' and budgets' counters live (Redis, the host's primary, or this process). */
+  stores: SharedStores;
 }
 
 async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): Promise<void> {
-  const { runtime, redis, keys: index } = opts;
+  const { runtime, redis, stores, keys: index } = opts;
   const db = await openDatabase(runtime.config.database, runtime.dataDir, runtime.logger);
   runtime.logger.info({ database: db.describe }, 'governance database ready');
   const store = new KeyStore(db);
@@ -75,8 +78,8 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
   const ledger = new LedgerWriter(db, runtime.config.request_logs, runtime.logger.child({ component: 'ledger' }));
   app.decorate('ledger', ledger);
   ledger.start();
-  const limits = new RequestLimits(runtime, redis);
-  const budgets = new Budgets(runtime, redis, db, runtime.logger.child({ component: 'budgets' }), (row) => ledger.push(row));
+  const limits = new RequestLimits(runtime, redis, stores);
+  const budgets = new Budgets(runtime, redis, stores, db, runtime.logger.child({ component: 'budgets' }), (row) => ledger.push(row));
   budgets.leases.start();
   app.decorate('budgets', budgets);
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -142,6 +145,8 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
   const budgetSeries = async () => budgets.snapshot(index.principals(), METRIC_BUDGETS).catch(() => []);
   new Gauge({
     name: `${prefix}_budget_spend_usd`,
+    // Every worker reads the same shared counters: one value, not a sum.
+    aggregator: 'first',
     help: `Spend in the current budget period, per key alias and team with a budget (at most ${METRIC_BUDGETS} of each)`,
     labelNames: ['scope', 'name'],
     registers,
@@ -152,6 +157,7 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
   });
   new Gauge({
     name: `${prefix}_budget_remaining_usd`,
+    aggregator: 'first',
     help: `What is left of the budget in its current period, per key alias and team with a budget (at most ${METRIC_BUDGETS} of each)`,
     labelNames: ['scope', 'name'],
     registers,

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime.js';
 import { rateLimitedError, retryAfterSeconds } from '../server/rate-limit.js';
 import { increment, memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
 import type { SharedRedis } from '../state/redis.js';
+import type { SharedStores } from '../state/shared-stores.js';
 import type { Principal } from './key-index.js';
 import { memoryUsageCounters, redisUsageCounters, type UsageCounters } from './usage-counters.js';
 
@@ -38,9 +39,10 @@ export class RequestLimits {
   constructor(
     private readonly runtime: Runtime,
     private readonly redis: SharedRedis | null,
+    stores: SharedStores,
   ) {
-    this.hits = redis ? redisCounters(redis.client, redis.key('vk-rpm:')) : memoryCounters();
-    this.usage = redis ? redisUsageCounters(redis.client, redis.key('vk-')) : memoryUsageCounters();
+    this.hits = stores.counters('vk-rpm:');
+    this.usage = stores.usageCounters('vk-');
   }
 
   /** Counts the request against the rpm, tpm and parallel limits of the key and its team; throws 429 past any. */

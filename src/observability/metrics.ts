@@ -66,8 +66,12 @@ export class Metrics {
 
   private readonly source: StateGaugeDeps['source'];
 
-  constructor(deps: StateGaugeDeps) {
+  /** Under `server.workers > 1`: the primary, which aggregates every worker's registries for a scrape. */
+  private readonly host: { call<T>(op: string): Promise<T> } | null;
+
+  constructor(deps: StateGaugeDeps & { host?: { call<T>(op: string): Promise<T> } | null }) {
     this.source = deps.source;
+    this.host = deps.host ?? null;
     const p = deps.source.config.metrics.prefix;
     const registers = [this.registry];
     this.requests = new Tally({ name: `${p}_requests_total`, help: 'Client LLM requests by serving provider, endpoint and HTTP status', registers }, ['provider', 'endpoint', 'status']);
@@ -175,8 +179,15 @@ export class Metrics {
     this.healthChecks.inc({ provider: this.provider(provider), result });
   }
 
+  /** This process's registries, which the primary collects when it aggregates the host's workers. */
+  get registries(): Registry[] {
+    return [processMetrics(), this.registry];
+  }
+
+  /** Prometheus text: this process's metrics, or with workers the sum over all of the host's. */
   prometheus(): Promise<string> {
-    return Registry.merge([processMetrics(), this.registry]).metrics();
+    if (this.host) return this.host.call<string>('metrics');
+    return Registry.merge(this.registries).metrics();
   }
 
   get contentType(): string {

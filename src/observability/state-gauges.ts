@@ -1,5 +1,6 @@
 // Gauges that mirror other parts' state, read at scrape time: each provider's breaker, status and
-// whether it is enabled, readiness, and the shared Redis connection (absent without Redis).
+// whether it is enabled, readiness, and the shared Redis connection (absent without Redis). With
+// workers, `aggregator` says how the primary folds the workers' values into one.
 import { Gauge, type Registry } from 'prom-client';
 import { readiness, type ServingState } from '../routing/health-summary.js';
 import type { Resilience } from '../routing/resilience.js';
@@ -18,6 +19,7 @@ export function registerStateGauges(registers: Registry[], p: string, deps: Stat
   const { source, resilience, redis } = deps;
   new Gauge({
     name: `${p}_circuit_breaker_state`,
+    aggregator: 'max',
     help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open',
     labelNames: ['provider'],
     registers,
@@ -31,6 +33,7 @@ export function registerStateGauges(registers: Registry[], p: string, deps: Stat
   });
   new Gauge({
     name: `${p}_provider_status`,
+    aggregator: 'min',
     help: 'Provider status: 1 healthy, 0.5 degraded or unknown, 0 unhealthy or disabled',
     labelNames: ['provider'],
     registers,
@@ -44,6 +47,7 @@ export function registerStateGauges(registers: Registry[], p: string, deps: Stat
   });
   new Gauge({
     name: `${p}_provider_enabled`,
+    aggregator: 'max',
     help: 'Provider enabled (1) or disabled by config or a missing key (0)',
     labelNames: ['provider'],
     registers,
@@ -54,6 +58,7 @@ export function registerStateGauges(registers: Registry[], p: string, deps: Stat
   });
   new Gauge({
     name: `${p}_ready`,
+    aggregator: 'min',
     help: 'Readiness as /health/ready reports it: 1 ready, 0 draining (never tied to the providers)',
     registers,
     collect() {
@@ -62,6 +67,7 @@ export function registerStateGauges(registers: Registry[], p: string, deps: Stat
   });
   new Gauge({
     name: `${p}_redis_up`,
+    aggregator: 'min',
     help: 'Shared state store: 1 when Redis is connected, 0 when it is not (absent without Redis)',
     registers,
     collect() {

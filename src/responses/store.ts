@@ -34,14 +34,15 @@ export interface ResponseStoreSettings {
 /** How many earlier responses one request may reach back through `previous_response_id`. */
 const MAX_CHAIN = 1000;
 
-interface Backend {
+/** Where stored answers live: this process's memory, Redis, or (workers) the primary's memory. */
+export interface ResponseBackend {
   setResponse(id: string, entry: StoredResponse, items: Array<[string, StoredItem]>, ttlMs: number): Promise<void>;
   getResponse(id: string): Promise<StoredResponse | undefined>;
   deleteResponse(id: string): Promise<boolean>;
   getItem(id: string): Promise<StoredItem | undefined>;
 }
 
-class MemoryBackend implements Backend {
+export class MemoryResponseBackend implements ResponseBackend {
   private readonly responses: LRUCache<string, StoredResponse>;
   private readonly items: LRUCache<string, StoredItem>;
 
@@ -72,7 +73,7 @@ class MemoryBackend implements Backend {
 }
 
 /** Under `<key_prefix>resp:<id>` and `<key_prefix>resp-item:<id>`, JSON with the store's TTL. */
-class RedisBackend implements Backend {
+export class RedisResponseBackend implements ResponseBackend {
   constructor(private readonly shared: SharedRedis) {}
 
   async setResponse(id: string, entry: StoredResponse, items: Array<[string, StoredItem]>, ttlMs: number): Promise<void> {
@@ -100,13 +101,15 @@ class RedisBackend implements Backend {
 }
 
 export class ResponseStore {
-  private readonly backend: Backend;
+  private readonly backend: ResponseBackend;
 
   constructor(
     readonly settings: ResponseStoreSettings,
     private readonly redis: SharedRedis | null = null,
+    /** Where answers live when not in Redis (default: this process's memory; workers: their primary's). */
+    local?: ResponseBackend,
   ) {
-    this.backend = redis ? new RedisBackend(redis) : new MemoryBackend(settings);
+    this.backend = redis ? new RedisResponseBackend(redis) : (local ?? new MemoryResponseBackend(settings));
   }
 
   get enabled(): boolean {

@@ -80,6 +80,21 @@ export class HealthMonitor implements RouterPolicy {
     return this.timer !== null;
   }
 
+  /**
+   * A check another worker of this host ran: under `server.workers > 1` one worker checks and the
+   * others take its results, so the host checks each provider once and every worker agrees.
+   */
+  applyRemote(result: CheckResult): void {
+    const state = this.state(result.provider);
+    if (result.ok) state.consecutiveFailures = 0;
+    else {
+      state.consecutiveFailures++;
+      this.noteError(state, 'check', new Error(result.error ?? 'check failed'));
+    }
+    state.lastCheck = result;
+    this.refresh(result.provider);
+  }
+
   /** Called with every finished check (metrics count them). */
   onCheck(listener: (result: CheckResult) => void): void {
     this.checkListeners.push(listener);

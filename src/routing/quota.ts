@@ -5,6 +5,7 @@
 import { ProviderError } from '../errors.js';
 import { increment, memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
 import type { SharedRedis } from '../state/redis.js';
+import type { SharedStores } from '../state/shared-stores.js';
 import type { ProviderSource } from './candidates.js';
 import type { RouterPolicy } from './policy.js';
 
@@ -25,8 +26,10 @@ export class ProviderQuota implements RouterPolicy {
   constructor(
     private readonly source: ProviderSource,
     private readonly shared: SharedRedis | null,
+    stores: SharedStores,
   ) {
-    this.store = shared ? redisCounters(shared.client, shared.key('')) : null;
+    // In this process's memory the count is read synchronously below; shared stores answer asynchronously.
+    this.store = stores.scope === 'process' ? null : stores.counters('');
   }
 
   /** Requests per hour the provider may receive, or null when unlimited. */

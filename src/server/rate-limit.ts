@@ -12,6 +12,7 @@ import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
 import type { SharedRedis } from '../state/redis.js';
+import type { SharedStores } from '../state/shared-stores.js';
 import { addressRules, clientIp, isProbe } from './ip-access.js';
 
 /** Route limits in force unless `rate_limit.routes` says otherwise. */
@@ -93,9 +94,9 @@ interface Outcome {
   isExceeded: boolean;
 }
 
-async function rateLimitPlugin(app: FastifyInstance, opts: { runtime: Runtime; redis: SharedRedis | null }): Promise<void> {
+async function rateLimitPlugin(app: FastifyInstance, opts: { runtime: Runtime; redis: SharedRedis | null; stores: SharedStores }): Promise<void> {
   const { runtime, redis } = opts;
-  const counters: CounterStore = redis ? redisCounters(redis.client, redis.key('rl', '')) : memoryCounters();
+  const counters: CounterStore = opts.stores.counters('rl:');
   const store = (): CounterStore => counters;
   // Every layer keys its own counters, so one store serves them all.
   class LayeredStore {

@@ -11,12 +11,13 @@ import { ProxyError } from '../../errors.js';
 import { priceOf } from '../../observability/usage.js';
 import type { Runtime } from '../../runtime.js';
 import type { SharedRedis } from '../../state/redis.js';
+import type { SharedStores } from '../../state/shared-stores.js';
 import type { Principal } from '../key-index.js';
 import type { Budget } from '../limits.js';
 import { currentPeriod, type Period } from './period.js';
 import { budgetRefusal, type WorstCase } from './refusal.js';
 import { LEASE_MARGIN_S, LeaseKeeper } from './leases.js';
-import { memoryBudgetStore, redisBudgetStore, type BudgetEntry, type BudgetStore } from './store.js';
+import type { BudgetEntry, BudgetStore } from './store.js';
 
 const CHARS_PER_TOKEN = 4;
 const DAY = 86_400_000;
@@ -57,12 +58,13 @@ export class Budgets {
   constructor(
     private readonly runtime: Runtime,
     private readonly redis: SharedRedis | null,
+    stores: SharedStores,
     private readonly db: Db,
     private readonly logger: Logger,
     /** Where the ledger row of a request whose process died goes (the ledger writer). */
     onExpired: (row: RequestLogsTable) => void,
   ) {
-    this.store = redis ? redisBudgetStore(redis.client, redis.key('budget:')) : memoryBudgetStore();
+    this.store = stores.budgets();
     const leaseMs = () => (runtime.config.server.request_timeout + LEASE_MARGIN_S) * 1000;
     this.leases = new LeaseKeeper(this.store, leaseMs, onExpired, (error) => this.redis?.report('budgets', error), logger);
   }

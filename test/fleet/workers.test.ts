@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers are read back loosely in assertions */
 // `server.workers: 2` is one gateway: a scrape of /metrics adds up every worker's requests, a budget
 // holds across both workers without Redis (the primary keeps the counters), and a Responses
 // conversation continues on whichever worker takes the next turn. Every request goes on a new

@@ -6,11 +6,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { rateLimitedError, retryAfterSeconds } from '../server/rate-limit.js';
-import { increment, memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
+import { increment, type CounterStore } from '../state/counters.js';
 import type { SharedRedis } from '../state/redis.js';
 import type { SharedStores } from '../state/shared-stores.js';
 import type { Principal } from './key-index.js';
-import { memoryUsageCounters, redisUsageCounters, type UsageCounters } from './usage-counters.js';
+import type { UsageCounters } from './usage-counters.js';
 
 const MINUTE = 60_000;
 

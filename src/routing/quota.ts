@@ -3,7 +3,7 @@
 // live in memory, or in Redis shared by every replica when `redis.url` is set; there, a replica that
 // loses the race for the last slot refuses the attempt before calling the upstream.
 import { ProviderError } from '../errors.js';
-import { increment, memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
+import { increment, memoryCounters, type CounterStore } from '../state/counters.js';
 import type { SharedRedis } from '../state/redis.js';
 import type { SharedStores } from '../state/shared-stores.js';
 import type { ProviderSource } from './candidates.js';

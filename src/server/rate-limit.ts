@@ -10,7 +10,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config/schema.js';
 import { ProxyError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { memoryCounters, redisCounters, type CounterStore } from '../state/counters.js';
+import type { CounterStore } from '../state/counters.js';
 import type { SharedRedis } from '../state/redis.js';
 import type { SharedStores } from '../state/shared-stores.js';
 import { addressRules, clientIp, isProbe } from './ip-access.js';

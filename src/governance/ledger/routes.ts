@@ -98,7 +98,8 @@ export async function ledgerRoutes(app: FastifyInstance, opts: { db: Db }): Prom
       (await k.selectFrom('request_logs').selectAll().where('id', '=', request_id).executeTakeFirst()) ??
       (await k.selectFrom('request_logs').selectAll().where('request_id', '=', request_id).orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst());
     if (!row) throw new ProxyError('not_found', `No request '${request_id}' in the ledger`, 'request_id');
-    return logView(row, true);
+    const team = row.team_id ? await k.selectFrom('teams').select('name').where('id', '=', row.team_id).executeTakeFirst() : undefined;
+    return { ...logView(row, true), team_name: team?.name ?? null };
   });
 
   app.get('/v1/spend', ADMIN, async (request) => {

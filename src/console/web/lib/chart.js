@@ -9,11 +9,34 @@ function sparse(u, seriesIdx) {
 
 export const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2'];
 
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const pad = (n) => String(n).padStart(2, '0');
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Time ticks on one line each: "14:06" within a day's span, "Dec 4" for day steps (uPlot's default stacks a date over the first time). */
+function timeTicks(_u, splits, _axis, _space, increment) {
+  return splits.map((t) => {
+    const d = new Date(t * 1000);
+    return increment >= 86_400 ? `${MONTHS[d.getMonth()]} ${d.getDate()}` : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  });
+}
+
+/** Notes each axis's labels and their positions on the box (what the layout test measures). */
+function recordTicks(u) {
+  const box = u.root.parentElement;
+  if (!box) return;
+  const ticks = (i, scale) => JSON.stringify((u.axes[i]._splits ?? []).map((v, j) => [Math.round(u.valToPos(v, scale) * 10) / 10, String(u.axes[i]._values?.[j] ?? '')]));
+  box.dataset.xTicks = ticks(0, 'x');
+  box.dataset.yTicks = ticks(1, 'y');
+  box.dataset.axisFont = AXIS_FONT;
+}
+
 /**
  * `columns`: [times in seconds, ...one array per series]; `series`: [{ label, color? }];
- * `format`: how a y value is written on the axis and in the legend.
+ * `format`: how a y value is written in the legend; `axis`: how the y axis's ticks are written, all
+ * together (so they share their decimals); by default each with `format`.
  */
-export function TimeChart({ title, columns, series, format = (v) => String(v), height = 170 }) {
+export function TimeChart({ title, columns, series, format = (v) => String(v), axis = null, height = 170 }) {
   const box = useRef(null);
   const plot = useRef(null);
   useEffect(() => {
@@ -29,10 +52,12 @@ export function TimeChart({ title, columns, series, format = (v) => String(v), h
         legend: { live: true },
         scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min ?? 0), max > 0 ? max * 1.1 : 1] } },
         axes: [
-          { stroke: '#64748b', grid: { stroke: '#e2e8f0' } },
+          // At least 80 px between time ticks: one-line labels never touch.
+          { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, font: AXIS_FONT, space: 80, values: timeTicks },
           // Wide enough for the longest tick label.
-          { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: (_u, values) => 16 + 7 * Math.max(3, ...(values ?? []).map((v) => String(v).length)), values: (_u, ticks) => ticks.map((t) => format(t)) },
+          { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, font: AXIS_FONT, size: (_u, values) => 16 + 7 * Math.max(3, ...(values ?? []).map((v) => String(v).length)), values: (_u, ticks) => (axis ? axis(ticks) : ticks.map((t) => format(t))) },
         ],
+        hooks: { draw: [recordTicks] },
         // Points appear by themselves where the data is sparse; gaps (no requests) are bridged.
         series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: s.color ?? COLORS[i % COLORS.length], width: 2, spanGaps: true, points: { size: 6, show: sparse }, value }))],
       },

@@ -16,6 +16,13 @@ export function usd(value) {
   return `$${value.toFixed(digits)}`;
 }
 
+/** Dollar ticks for a chart axis, all with the same decimals: the fewest (2 to 6) that write every tick exactly. */
+export function usdAxis(ticks) {
+  let digits = 2;
+  while (digits < 6 && !ticks.every((t) => Math.abs(t * 10 ** digits - Math.round(t * 10 ** digits)) < 1e-6)) digits++;
+  return ticks.map((t) => `$${t.toFixed(digits)}`);
+}
+
 export function ms(value) {
   if (value === null || value === undefined) return dash;
   return value >= 1000 ? `${decimal.format(value / 1000)} s` : `${decimal.format(value)} ms`;

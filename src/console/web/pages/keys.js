@@ -43,9 +43,9 @@ function KeysTab({ teams }) {
       ${(d) => html`<div class="table-wrap"><table>
         <thead><tr><th>Alias</th><th>Key</th><th>Team</th><th>Status</th><th>Limits</th><th>Budget</th><th>Spend (30 d)</th><th>Last used</th><th><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>${d.data.map((k) => html`<tr key=${k.id} data-key-id=${k.id}>
-          <td>${k.alias ?? html`<span class="muted">${k.id}</span>`}</td>
-          <td><code>${k.key_prefix}…</code></td>
-          <td>${k.team_id ? (teamName.get(k.team_id) ?? k.team_id) : '—'}</td>
+          <td class="ident">${k.alias ?? html`<span class="muted">${k.id}</span>`}</td>
+          <td class="ident"><code>${k.key_prefix}…</code></td>
+          <td class="ident">${k.team_id ? (teamName.get(k.team_id) ?? k.team_id) : '—'}</td>
           <td><${Badge} value=${k.status} /></td>
           <td>${limitsText(k)}${k.models ? html`<br /><small class="muted">${k.models.join(', ')}</small>` : ''}</td>
           <td><${BudgetBar} usage=${k.budget_usage} /></td>

@@ -41,10 +41,10 @@ export function LogsPage() {
         <tbody>${d.data.map((r) => html`<tr key=${r.id}>
           <td><a href=${`#/logs/${encodeURIComponent(r.id)}`}>${time(r.created_at)}</a></td>
           <td><${StatusCode} status=${r.status} /></td>
-          <td>${r.route}</td>
-          <td>${r.model ?? '—'}</td>
-          <td>${r.provider ?? '—'}</td>
-          <td>${r.key_alias ?? r.key_id ?? html`<span class="muted">no virtual key</span>`}</td>
+          <td class="ident">${r.route}</td>
+          <td class="ident">${r.model ?? '—'}</td>
+          <td class="ident">${r.provider ?? '—'}</td>
+          <td class="ident">${r.key_alias ?? r.key_id ?? html`<span class="muted">no virtual key</span>`}</td>
           <td class="num">${num(r.input_tokens)} / ${num(r.output_tokens)}</td>
           <td class="num">${usd(r.cost_usd)}</td>
           <td class="num">${ms(r.latency_ms)}</td>
@@ -66,7 +66,7 @@ export function LogDetail({ arg }) {
             <div><dt>Status</dt><dd><${StatusCode} status=${r.status} />${r.error_code ? html` <${Badge} value=${r.error_code} tone="bad" />` : ''}</dd></div>
             <div><dt>Route</dt><dd>${r.route}${r.stream ? ' (stream)' : ''}</dd></div>
             <div><dt>Model / provider</dt><dd>${r.model ?? '—'} / ${r.provider ?? '—'}</dd></div>
-            <div><dt>Key</dt><dd>${r.key_alias ?? r.key_id ?? 'no virtual key'}${r.team_id ? ` · team ${r.team_id}` : ''}</dd></div>
+            <div><dt>Key</dt><dd>${r.key_alias ?? r.key_id ?? 'no virtual key'}${r.team_id ? ` · team ${r.team_name ? `'${r.team_name}'` : r.team_id}` : ''}</dd></div>
             <div><dt>Attempts</dt><dd>${r.attempts}</dd></div>
             <div><dt>Latency</dt><dd>${ms(r.latency_ms)}</dd></div>
             <div><dt>Time to first token</dt><dd>${ms(r.ttft_ms)}</dd></div>

@@ -3,7 +3,7 @@
 import { useApi } from '../lib/api.js';
 import { TimeChart } from '../lib/chart.js';
 import { Badge, Card, Empty, ErrorBox, Loaded, Loading, PageHeader, Stat } from '../lib/components.js';
-import { ago, ms, num, pct, usd } from '../lib/format.js';
+import { ago, ms, num, pct, usd, usdAxis } from '../lib/format.js';
 import { html, useState } from '../lib/html.js';
 
 const WINDOWS = [
@@ -79,7 +79,7 @@ function Charts({ series }) {
     <${TimeChart} title="Errors (5xx, % of requests)" columns=${[c.t, c.error_pct]} series=${[{ label: 'errors', color: '#dc2626' }]} format=${(v) => `${num(v, 1)}%`} />
     <${TimeChart} title="Latency" columns=${latency} series=${latencySeries} format=${(v) => ms(v)} />
     <${TimeChart} title="Tokens per second" columns=${[c.t, c.tokens_per_s]} series=${[{ label: 'tokens/s', color: '#16a34a' }]} format=${(v) => num(v, 1)} />
-    <${TimeChart} title="Cost per hour" columns=${[c.t, c.cost_per_hour]} series=${[{ label: 'USD/h', color: '#7c3aed' }]} format=${(v) => usd(v)} />
+    <${TimeChart} title="Cost per hour" columns=${[c.t, c.cost_per_hour]} series=${[{ label: 'USD/h', color: '#7c3aed' }]} format=${(v) => usd(v)} axis=${usdAxis} />
     ${source === 'ledger' ? html`<p class="muted">Read from the request ledger, one point per hour.</p>` : html`<p class="muted">In memory since the gateway started (${ago(since)}); one point per ${series.data.step_s} s.</p>`}
   </div>`;
 }

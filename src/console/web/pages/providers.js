@@ -68,10 +68,10 @@ function RecentErrors({ name }) {
   const errors = status.data.recent_errors ?? [];
   return html`<div class="models">
     <h3>Recent errors</h3>
-    ${errors.length === 0 ? html`<p class="muted">None recorded.</p>` : html`<table class="compact">
+    ${errors.length === 0 ? html`<p class="muted">None recorded.</p>` : html`<div class="table-wrap"><table class="compact">
       <thead><tr><th>When</th><th>From</th><th>Status</th><th>Error</th></tr></thead>
       <tbody>${errors.slice(-10).reverse().map((e) => html`<tr><td>${ago(e.at)}</td><td>${e.source}</td><td>${e.status ?? e.kind ?? '—'}</td><td>${e.message}</td></tr>`)}</tbody>
-    </table>`}
+    </table></div>`}
   </div>`;
 }
 
@@ -116,9 +116,9 @@ function Models({ name }) {
     </form>
     ${error && error.param !== 'selected_model' && html`<${ErrorBox} error=${error} />`}
     ${message && html`<p class="notice" role="status">${message}</p>`}
-    <table class="compact">
+    <div class="table-wrap"><table class="compact">
       <thead><tr><th>Model</th><th>Owned by</th><th>Context</th><th>Capabilities</th></tr></thead>
       <tbody>${d.data.map((m) => html`<tr class=${m.selected ? 'selected' : ''}><td>${m.id}${m.selected ? html` <${Badge} value="selected" tone="ok" />` : ''}</td><td>${m.owned_by ?? '—'}</td><td>${num(m.context_window)}</td><td>${(m.capabilities ?? []).join(', ') || '—'}</td></tr>`)}</tbody>
-    </table>
+    </table></div>
   </div>`;
 }

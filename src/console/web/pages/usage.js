@@ -3,7 +3,7 @@
 import { useApi } from '../lib/api.js';
 import { TimeChart } from '../lib/chart.js';
 import { Card, Empty, ErrorBox, Field, Loaded, Loading, PageHeader } from '../lib/components.js';
-import { daysAgo, download, num, toCsv, usd } from '../lib/format.js';
+import { daysAgo, download, num, toCsv, usd, usdAxis } from '../lib/format.js';
 import { html, useState } from '../lib/html.js';
 
 const GROUPS = [
@@ -88,7 +88,7 @@ function Daily({ days }) {
   }
   const t = rows.map((r) => r.t);
   return html`<div class="grid two">
-    <${TimeChart} title="Cost per day" columns=${[t, rows.map((r) => r.cost_usd)]} series=${[{ label: 'USD', color: '#7c3aed' }]} format=${usd} />
+    <${TimeChart} title="Cost per day" columns=${[t, rows.map((r) => r.cost_usd)]} series=${[{ label: 'USD', color: '#7c3aed' }]} format=${usd} axis=${usdAxis} />
     <${TimeChart} title="Requests per day" columns=${[t, rows.map((r) => r.requests), rows.map((r) => r.errors)]} series=${[{ label: 'requests' }, { label: 'errors', color: '#dc2626' }]} format=${(v) => num(v)} />
   </div>`;
 }

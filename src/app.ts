@@ -22,6 +22,7 @@ import rateLimitPlugin from './server/rate-limit.js';
 import requestContextPlugin from './server/request-context.js';
 import consolePlugin from './console/plugin.js';
 import discoveryPlugin from './discovery/plugin.js';
+import fleetPlugin from './fleet/plugin.js';
 import governancePlugin from './governance/plugin.js';
 import observabilityPlugin from './observability/plugin.js';
 import adminRoutes from './routes/admin.js';
@@ -78,6 +79,11 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
 
   drainOnClose(app);
   trackOpenStreams(app);
+  // onClose hooks run last-registered first: registered before every plugin, the gateway's parts
+  // (Redis, provider pools) close after the plugins that use them have closed.
+  app.addHook('onClose', async () => {
+    await gateway.close();
+  });
   await app.register(requestContextPlugin);
   await app.register(observabilityPlugin, { runtime, observability });
   await app.register(discoveryPlugin, { runtime });
@@ -89,6 +95,7 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   await app.register(adminInputPlugin);
   await app.register(rateLimitPlugin, { runtime, redis, stores });
   await app.register(governancePlugin, { runtime, redis, stores, keys });
+  await app.register(fleetPlugin, { runtime, redis, worker: inClusterWorker() ? workerIndex() : 0 });
 
   await app.register(openaiRoutes, { runtime, condenser, cache });
   await app.register(responsesRoutes, { runtime, router, store: gateway.responses });
@@ -104,9 +111,6 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   // under `server.workers > 1` in the first worker only: the others take its results.
   app.addHook('onListen', async () => {
     if (!inClusterWorker() || workerIndex() === 0) resilience.health.start();
-  });
-  app.addHook('onClose', async () => {
-    await gateway.close();
   });
   return app;
 }

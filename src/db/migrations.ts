@@ -122,5 +122,22 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('request_logs').addColumn('settled_by', 'text').execute();
       },
     },
+    // Where processes register without Redis (expand-only).
+    '005_fleet_instances': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('fleet_instances')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('host', 'text', (c) => c.notNull())
+          .addColumn('pid', 'integer', (c) => c.notNull())
+          .addColumn('worker', 'integer', (c) => c.notNull())
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('config_hash', 'text', (c) => c.notNull())
+          .addColumn('database', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }

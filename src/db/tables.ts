@@ -84,5 +84,19 @@ export interface DatabaseTables {
   teams: TeamsTable;
   virtual_keys: VirtualKeysTable;
   request_logs: RequestLogsTable;
+  fleet_instances: FleetInstancesTable;
   spend_daily: SpendDailyTable;
+}
+
+/** The proxy processes of the fleet, when there is no Redis to register in (src/fleet/registry.ts). */
+export interface FleetInstancesTable {
+  id: string;
+  host: string;
+  pid: number;
+  worker: number;
+  version: string;
+  config_hash: string;
+  database: string;
+  started_at: string;
+  last_seen: string;
 }

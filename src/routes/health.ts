@@ -48,6 +48,8 @@ export default async function healthRoutes(app: FastifyInstance, opts: HealthRou
       system,
       alerts: alerts.summary(),
       traffic: await trafficHealth(runtime.config, redis, cache),
+      // The replicas and workers this one sees; split: they share Redis but not one database.
+      fleet: app.hasDecorator('fleet') ? { instances: (await app.fleet.instances().catch(() => [app.fleet.self])).length, split: app.fleet.split } : null,
       // Each dependency's state and since when (the database once governance opened it).
       dependencies: {
         database: app.hasDecorator('database') ? { backend: app.database.dialect, location: app.database.describe, ...app.database.health.view() } : null,

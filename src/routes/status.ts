@@ -135,6 +135,8 @@ export default async function statusRoutes(app: FastifyInstance, opts: StatusRou
       uptime: (Date.now() - runtime.startedAt) / 1000,
       health_checks: { running: resilience.health.running, interval: runtime.config.health_check.interval },
       providers: runtime.handles.map((handle) => providerStatusView(resilience, handle)),
+      // Every process of the fleet (replicas, workers), from the fleet registry.
+      fleet: app.hasDecorator('fleet') ? { self: app.fleet.self.id, split: app.fleet.split, instances: await app.fleet.instances().catch(() => [app.fleet.self]) } : null,
     };
   });
 

@@ -20,14 +20,15 @@ const admin = (url: string, body?: unknown) =>
 
 beforeAll(async () => {
   upstream = await MockUpstream.start('layout');
+  // The admin key comes from the environment, as a Secret would give it (PROXY_API_ADMIN_KEYS): the
+  // console signs in with it.
   proxy = await startProxy({
     hot_reload: { enabled: false },
-    auth: { admin_keys: [ADMIN] },
     database: { url: 'sqlite::memory:' },
     pricing: { 'gpt-4o-mini': { input_per_1k: 10, output_per_1k: 20 } },
     request_logs: { flush_interval_ms: 20 },
     providers: [mockProvider('mock-provider-with-a-long-name', upstream.url, { models: ['gpt-4o-mini', 'text-embedding-3-small', 'a-model-with-a-rather-long-identifier-name'] })],
-  });
+  }, { PROXY_API_ADMIN_KEYS: ADMIN });
   team = await admin('/v1/teams', { name: 'research' });
   const key = await admin('/v1/keys', { alias: 'research-assistant', team_id: team.id });
   for (let i = 0; i < 8; i++) {

@@ -105,7 +105,7 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   await app.register(statusRoutes, { runtime, resilience, caches: gateway.caches });
   await app.register(metricsRoutes, { runtime });
   await app.register(adminRoutes, { runtime, cache, reload: gateway.reload });
-  await app.register(consolePlugin, { runtime });
+  await app.register(consolePlugin, { runtime, host: gateway.host });
 
   // Background health checks run only in a listening server (first one interval after start), and
   // under `server.workers > 1` in the first worker only: the others take its results.

@@ -23,7 +23,7 @@ import { Runtime, type Env } from './runtime.js';
 import { connectRedis, type SharedRedis } from './state/redis.js';
 import { memoryStores, redisStores, type SharedStores } from './state/shared-stores.js';
 import { workerStores } from './cluster/host-stores.js';
-import { inClusterWorker, PrimaryLink } from './cluster/ipc.js';
+import { inClusterWorker, PrimaryLink, WorkerAnswers, type HostLink } from './cluster/ipc.js';
 import { shareHealthChecks, shareMetrics } from './cluster/worker.js';
 
 /** Metrics, usage, alerting, reload and model management: what the observability plugin serves. */
@@ -47,6 +47,8 @@ export interface Gateway {
   redis: SharedRedis | null;
   /** Where counters, budgets and stored responses are kept: Redis, the host's primary, or this process. */
   stores: SharedStores;
+  /** Under `server.workers > 1`: this worker's link with its primary (null otherwise). */
+  host: HostLink | null;
   resilience: Resilience;
   quota: ProviderQuota;
   router: Router;
@@ -79,17 +81,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const redis = connectRedis(runtime.config.redis, logger);
   // A worker of `server.workers > 1` shares the host's state and metrics through its primary.
-  const host = inClusterWorker() ? new PrimaryLink() : null;
-  const stores = redis ? redisStores(redis) : host ? workerStores(host) : memoryStores();
+  const host: HostLink | null = inClusterWorker() ? { link: new PrimaryLink(), answers: new WorkerAnswers() } : null;
+  const stores = redis ? redisStores(redis) : host ? workerStores(host.link) : memoryStores();
   const resilience = new Resilience(runtime, logger);
   const quota = new ProviderQuota(runtime, redis, stores);
   const cache = new ResponseCache(config, redis, logger.child({ component: 'response-cache' }));
   const responses = new ResponseStore(runtime.config.responses.store, redis, stores.responses() ?? undefined);
 
-  const metrics = new Metrics({ source: runtime, resilience, redis, host });
+  const metrics = new Metrics({ source: runtime, resilience, redis, host: host?.link });
   if (host) {
     shareMetrics(metrics.registries);
-    shareHealthChecks(resilience.health, host);
+    shareHealthChecks(resilience.health, host.link);
   }
   const tracing = runtime.config.telemetry.enabled ? await createTracing(runtime.config.telemetry, logger) : null;
   // Order matters: the first policy wraps innermost (chaos inside breakers, so breakers see its faults).
@@ -134,5 +136,5 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await redis?.close();
     await runtime.close();
   };
-  return { runtime, redis, stores, resilience, quota, router, condenser, cache, responses, keys, observability, caches, reload, close };
+  return { runtime, redis, stores, host, resilience, quota, router, condenser, cache, responses, keys, observability, caches, reload, close };
 }

@@ -9,7 +9,7 @@ import { dataDir } from '../config/data-dir.js';
 import type { LoadedConfig } from '../config/load.js';
 import { openDatabase } from '../db/database.js';
 import { hostStoreHandlers } from './host-stores.js';
-import { HEALTH_RESULT, servePrimary, type Handler } from './ipc.js';
+import { gatherFromWorkers, HEALTH_RESULT, servePrimary, type Handler } from './ipc.js';
 
 export async function runPrimary(loaded: LoadedConfig, logger: Logger): Promise<void> {
   const { config } = loaded;
@@ -19,6 +19,7 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger): Promise<
   const handlers = new Map<string, Handler>(config.redis.url ? [] : hostStoreHandlers(config.responses.store));
   const aggregator = new AggregatorRegistry();
   handlers.set('metrics', () => aggregator.clusterMetrics());
+  handlers.set('gather', ([op, ...args]) => gatherFromWorkers(op as string, args));
   handlers.set('health.result', ([result], from) => {
     for (const worker of Object.values(cluster.workers ?? {})) {
       if (worker && worker !== from && worker.isConnected()) worker.send({ type: HEALTH_RESULT, result });

@@ -12,7 +12,8 @@ import { LEDGER_ROUTES } from '../governance/ledger/row.js';
 import type { Runtime } from '../runtime.js';
 import { loadAssets, webDir, type ConsoleAssets } from './assets.js';
 import { ledgerSeries } from './ledger-series.js';
-import { TrafficSeries } from './traffic-series.js';
+import type { HostLink } from '../cluster/ipc.js';
+import { TrafficSeries, type ExportedBuckets } from './traffic-series.js';
 
 const ADMIN = { config: { auth: 'admin' as const } };
 const MINUTE = 60_000;
@@ -26,11 +27,18 @@ const WINDOWS: Record<string, { ms: number; stepMs: number; source: 'memory' | '
 };
 const YEAR_S = 365 * 86_400;
 
-async function consolePlugin(app: FastifyInstance, opts: { runtime: Runtime }): Promise<void> {
-  const { runtime } = opts;
+async function consolePlugin(app: FastifyInstance, opts: { runtime: Runtime; host: HostLink | null }): Promise<void> {
+  const { runtime, host } = opts;
   if (!runtime.config.ui.enabled) return;
 
   const series = new TrafficSeries();
+  // Under `server.workers > 1` the charts cover the host: every worker's buckets, gathered by the primary.
+  host?.answers.answer('console.series', ([windowMs, stepMs]) => series.export(windowMs as number, stepMs as number));
+  const hostSeries = async (windowMs: number, stepMs: number): Promise<TrafficSeries> => {
+    if (!host) return series;
+    const parts = await host.link.call<ExportedBuckets[]>('gather', 'console.series', windowMs, stepMs);
+    return parts.length > 0 ? TrafficSeries.merged(parts) : series;
+  };
   app.requestDone.push((request, _reply, status) => {
     const state = request.proxy;
     if (!LEDGER_ROUTES.has(state.route ?? '')) return;
@@ -47,8 +55,11 @@ async function consolePlugin(app: FastifyInstance, opts: { runtime: Runtime }): 
     const name = (request.query as { window?: string }).window ?? '1h';
     const window = WINDOWS[name];
     if (!window) throw new ProxyError('invalid_request', `window must be one of ${Object.keys(WINDOWS).join(', ')}`, 'window');
-    const base = { object: 'timeseries', window: name, step_s: window.stepMs / 1000, source: window.source, since: new Date(series.since).toISOString() };
-    if (window.source === 'memory') return { ...base, ...series.query(window.ms, window.stepMs) };
+    if (window.source === 'memory') {
+      const merged = await hostSeries(window.ms, window.stepMs);
+      return { object: 'timeseries', window: name, step_s: window.stepMs / 1000, source: window.source, since: new Date(merged.since).toISOString(), ...merged.query(window.ms, window.stepMs) };
+    }
+    const base = { object: 'timeseries', window: name, step_s: window.stepMs / 1000, source: window.source };
     if (!runtime.config.request_logs.enabled) throw new ProxyError('invalid_request', `The ${name} window is read from the request ledger, and request_logs.enabled is false`, 'window');
     return { ...base, since: null, ...(await ledgerSeries(app.database, window.ms)) };
   });

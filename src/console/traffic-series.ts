@@ -137,6 +137,17 @@ class Ring {
     bucket.latency[binOf(sample.latencyMs)]++;
   }
 
+  /** Adds another worker's bucket to the one covering the same start. */
+  absorb(from: Bucket): void {
+    const slot = Math.floor(from.start / this.stepMs);
+    const bucket = this.buckets[slot % this.size];
+    if (bucket.start !== from.start) {
+      Object.assign(bucket, emptyBucket());
+      bucket.start = from.start;
+    }
+    merge(bucket, from);
+  }
+
   /** The bucket that covers `start` (a multiple of stepMs), or null when it holds older data or none. */
   at(start: number): Bucket | null {
     const bucket = this.buckets[Math.floor(start / this.stepMs) % this.size];
@@ -148,11 +159,43 @@ class Ring {
   }
 }
 
+/** The buckets of one ring that a query reads, as plain data (what a worker sends its primary). */
+export interface ExportedBuckets {
+  since: number;
+  stepMs: number;
+  buckets: Array<Omit<Bucket, 'latency'> & { latency: number[] }>;
+}
+
 export class TrafficSeries {
   private readonly fine = new Ring(10_000, 360);
   private readonly coarse = new Ring(60_000, 1440);
   /** Series start here: before it there was no process to count anything. */
   constructor(readonly since = Date.now()) {}
+
+  /** The buckets a query over `windowMs` in steps of `stepMs` reads, for merging with other workers'. */
+  export(windowMs: number, stepMs: number, now = Date.now()): ExportedBuckets {
+    const ring = this.ringFor(windowMs, stepMs);
+    const buckets: ExportedBuckets['buckets'] = [];
+    for (let start = Math.floor((now - windowMs) / ring.stepMs) * ring.stepMs; start <= now; start += ring.stepMs) {
+      const bucket = ring.at(start);
+      if (bucket && bucket.requests > 0) buckets.push({ ...bucket, latency: [...bucket.latency] });
+    }
+    return { since: this.since, stepMs: ring.stepMs, buckets };
+  }
+
+  /** One series from several workers' exports: their buckets summed, from the earliest start. */
+  static merged(parts: readonly ExportedBuckets[]): TrafficSeries {
+    const series = new TrafficSeries(Math.min(...parts.map((p) => p.since)));
+    for (const part of parts) {
+      const ring = part.stepMs === series.fine.stepMs ? series.fine : series.coarse;
+      for (const exported of part.buckets) ring.absorb({ ...exported, latency: Uint32Array.from(exported.latency) });
+    }
+    return series;
+  }
+
+  private ringFor(windowMs: number, stepMs: number): Ring {
+    return stepMs >= this.coarse.stepMs && windowMs > this.fine.spanMs ? this.coarse : this.fine;
+  }
 
   record(sample: TrafficSample, now = Date.now()): void {
     this.fine.add(now, sample);
@@ -164,7 +207,7 @@ export class TrafficSeries {
    * 1-minute ring). The last step is the one in progress.
    */
   query(windowMs: number, stepMs: number, now = Date.now()): { columns: SeriesColumns; totals: SeriesTotals } {
-    const ring = stepMs >= this.coarse.stepMs && windowMs > this.fine.spanMs ? this.coarse : this.fine;
+    const ring = this.ringFor(windowMs, stepMs);
     const step = Math.max(ring.stepMs, Math.round(stepMs / ring.stepMs) * ring.stepMs);
     const end = Math.floor(now / step) * step;
     const first = Math.max(end - Math.ceil(windowMs / step - 1) * step, Math.floor(this.since / step) * step);

@@ -43,7 +43,8 @@ function parseJson(request: FastifyRequest, body: Buffer, done: Done): void {
   }
   if (request.proxy && parsed !== null && typeof parsed === 'object') {
     const model = (parsed as { model?: unknown }).model;
-    if (typeof model === 'string') request.proxy.requestedModel = model;
+    // Bounded: a refused request's model is whatever the client wrote, and it lands in the ledger.
+    if (typeof model === 'string') request.proxy.requestedModel = model.slice(0, 256);
   }
   done(null, parsed);
 }

@@ -93,7 +93,8 @@ function axes(page: Page): Promise<Array<{ title: string; overlaps: string[]; y:
         const [p1, l1] = x[i];
         const w0 = Math.max(...l0.split('\n').map((l) => ctx.measureText(l).width));
         const w1 = Math.max(...l1.split('\n').map((l) => ctx.measureText(l).width));
-        if (p0 + w0 / 2 + 4 > p1 - w1 / 2) overlaps.push(`${l0} | ${l1}`);
+        // Neighbours closer than 16 px read as one label (`2:06pm2:07pm`).
+        if (p0 + w0 / 2 + 16 > p1 - w1 / 2) overlaps.push(`${l0} | ${l1}`);
       }
       return { title: figure.querySelector('figcaption')?.textContent ?? '', overlaps, y: y.map(([, label]) => label) };
     }),
@@ -121,11 +122,11 @@ describe('at 1280 px', () => {
   });
 
   test('overview: x-axis labels do not overlap; a cost axis writes every amount with the same decimals', async () => {
-    // Five minutes of traffic at 10 s steps, cost from $0 to $1.20 an hour (the report's view).
+    // Eight minutes of traffic at 10 s steps, cost from $0 to $1.20 an hour (the report's view).
     await page.route('**/v1/console/timeseries*', async (route) => {
       const real = (await (await route.fetch()).json()) as any;
       const now = Math.floor(Date.now() / 1000);
-      const t = Array.from({ length: 30 }, (_, i) => now - (29 - i) * 10);
+      const t = Array.from({ length: 48 }, (_, i) => now - (47 - i) * 10);
       const wave = (scale: number) => t.map((_, i) => Math.round(scale * (1 + Math.sin(i / 7)) * 500) / 1000);
       real.columns = { t, requests: wave(10), requests_per_s: wave(1), error_pct: wave(5), p50_ms: wave(20), p95_ms: wave(40), avg_ms: wave(25), tokens_per_s: wave(30), cost_per_hour: wave(0.6) };
       await route.fulfill({ json: real });

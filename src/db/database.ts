@@ -47,6 +47,9 @@ export async function openDatabase(settings: DatabaseSettings, dataDir: string, 
     // An idle connection the server terminates (a restart, a failover) is reported here; unheard,
     // the pool's 'error' event would end the process. The pool replaces the connection on next use.
     pool.on('error', (error) => health.failed(error));
+    // A connection checked out when the server ends it (between a transaction's statements, say) emits
+    // on its own client, where the pool no longer listens: every client is heard for its whole life.
+    pool.on('connect', (client) => client.on('error', (error) => health.failed(error)));
     const kysely = new Kysely<DatabaseTables>({ dialect: new PostgresDialect({ pool }) });
     // Replicas starting together race on "if not exists"; the loser's duplicate error is harmless.
     if (schema) {

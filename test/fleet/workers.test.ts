@@ -50,10 +50,10 @@ beforeAll(async () => {
   cli = await startCli(writeConfig(config));
   // Both workers listening (the CLI waited for the first).
   for (let waited = 0; cli.stdout.split('llm-proxy listening').length - 1 < 2; waited += 100) {
-    if (waited > 15_000) throw new Error(`the second worker did not start: ${cli.stdout}`);
+    if (waited > 40_000) throw new Error(`the second worker did not start: ${cli.stdout}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   cli?.child.kill('SIGKILL');

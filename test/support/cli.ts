@@ -31,7 +31,8 @@ export async function startCli(configFile: string, env: Record<string, string | 
   child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
   for (let waited = 0; !out.stdout.includes('llm-proxy listening'); waited += 50) {
-    if (waited > 15_000 || child.exitCode !== null) throw new Error(`proxy did not start: ${out.stderr}${out.stdout}`);
+    // Generous: a busy machine running the whole suite at once can take a while to start tsx.
+    if (waited > 40_000 || child.exitCode !== null) throw new Error(`proxy did not start: ${out.stderr}${out.stdout}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {

@@ -4,10 +4,10 @@
 // lock, so replicas starting together migrate once.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { prepareSchema, type MigrationSet } from './schema-version.js';
+import { openSqlite } from './sqlite.js';
 import { DependencyState } from '../state/dependency.js';
 import type { DatabaseSettings, Db } from './handle.js';
 import type { DatabaseTables } from './tables.js';
@@ -30,12 +30,8 @@ export async function openDatabase(settings: DatabaseSettings, dataDir: string, 
   if (!url || url.startsWith('sqlite:')) {
     const file = !url ? path.join(dataDir, 'llm-proxy.db') : url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const sqlite = new SQLite(file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
-    const kysely = new Kysely<DatabaseTables>({ dialect: new SqliteDialect({ database: sqlite }) });
-    db = { kysely, dialect: 'sqlite', describe: `sqlite:${file}`, health, close: () => kysely.destroy() };
+    const kysely = openSqlite(file);
+    db = { kysely, dialect: 'sqlite', describe: `sqlite:${file}`, file: file === ':memory:' ? null : path.resolve(file), health, close: () => kysely.destroy() };
   } else if (/^postgres(ql)?:/.test(url)) {
     const schema = settings.schema;
     if (schema !== null && !SCHEMA_NAME.test(schema)) throw new Error(`database.schema '${schema}' is not a plain identifier`);
@@ -58,7 +54,7 @@ export async function openDatabase(settings: DatabaseSettings, dataDir: string, 
       });
     }
     const where = new URL(url);
-    db = { kysely, dialect: 'postgres', describe: `postgres://${where.host}${where.pathname}${schema ? ` (schema ${schema})` : ''}`, health, close: () => kysely.destroy() };
+    db = { kysely, dialect: 'postgres', file: null, describe: `postgres://${where.host}${where.pathname}${schema ? ` (schema ${schema})` : ''}`, health, close: () => kysely.destroy() };
   } else {
     throw new Error(`database.url must start with postgres://, postgresql:// or sqlite: (got '${url.split(':', 1)[0]}:…')`);
   }

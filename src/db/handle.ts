@@ -16,6 +16,8 @@ export interface Db {
   dialect: Dialect;
   /** Where it is, without credentials (for /health and logs). */
   describe: string;
+  /** The SQLite file (absolute), which other threads may open too; null for PostgreSQL and `:memory:`. */
+  file: string | null;
   /** Up or down, and since when: marked by the pool's errors and by the writes and reads that reach it. */
   health: DependencyState;
   close(): Promise<void>;

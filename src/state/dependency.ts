@@ -61,7 +61,8 @@ export function isConnectionError(error: unknown): boolean {
   const code = typeof e?.code === 'string' ? e.code : '';
   // PostgreSQL: class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now), 53300 (too many connections).
   if (/^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY', 'SQLITE_LOCKED'].includes(code)) return true;
+  // ELEDGERTHREAD: the ledger's SQLite writing thread died with the batch (the next batch starts a new one).
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'ELEDGERTHREAD'].includes(code)) return true;
   const message = typeof e?.message === 'string' ? e.message : '';
   return /Connection terminated|connection (?:is )?closed|timeout exceeded when trying to connect|Client has encountered a connection error|server closed the connection/i.test(message);
 }

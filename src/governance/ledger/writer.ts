@@ -4,10 +4,14 @@
 // database is unreachable (a restart, a failover) rows wait in the queue and are written when it
 // returns; a batch the database refuses for another reason is retried `max_retries` times. Rows are
 // dropped only when the queue is full or a batch is finally refused: counted and logged, never silently.
+// With SQLite the writes run on a thread of their own (better-sqlite3 is synchronous: on the event
+// loop a batch would hold up every request in flight); PostgreSQL's driver is asynchronous already.
 import type { Logger } from 'pino';
 import type { Db } from '../../db/database.js';
-import type { RequestLogsTable, SpendDailyTable } from '../../db/tables.js';
+import type { RequestLogsTable } from '../../db/tables.js';
 import { isConnectionError } from '../../state/dependency.js';
+import { LedgerThread } from './ledger-thread.js';
+import { writeBatch } from './write-batch.js';
 
 export interface LedgerSettings {
   queue_size: number;
@@ -28,11 +32,16 @@ export class LedgerWriter {
   dropped = 0;
   failedWrites = 0;
 
+  /** With a SQLite file: the thread that owns the writing connection, so a batch never blocks the event loop. */
+  private readonly thread: LedgerThread | null;
+
   constructor(
     private readonly db: Db,
     private readonly settings: LedgerSettings,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.thread = db.file ? new LedgerThread(db.file) : null;
+  }
 
   get depth(): number {
     return this.queue.length;
@@ -73,6 +82,7 @@ export class LedgerWriter {
     }
     this.stopped = true;
     if (this.queue.length > 0) this.drop(this.queue.splice(0).length, 'the database was unreachable at shutdown');
+    await this.thread?.close();
   }
 
   private async drain(): Promise<void> {
@@ -119,46 +129,8 @@ export class LedgerWriter {
   }
 
   /** One transaction: the rows not written before, and their sums added to spend_daily. */
-  private async write(batch: RequestLogsTable[]): Promise<number> {
-    return this.db.kysely.transaction().execute(async (trx) => {
-      const inserted = await trx.insertInto('request_logs').values(batch).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
-      const ids = new Set(inserted.map((r) => r.id));
-      const sums = new Map<string, SpendDailyTable>();
-      for (const row of batch) {
-        if (!ids.has(row.id)) continue;
-        const key: Omit<SpendDailyTable, 'requests' | 'errors' | 'input_tokens' | 'output_tokens' | 'cost_usd'> = {
-          day: row.created_at.slice(0, 10),
-          key_id: row.key_id ?? '',
-          team_id: row.team_id ?? '',
-          model: row.model ?? '',
-          provider: row.provider ?? '',
-        };
-        const id = `${key.day}\u0000${key.key_id}\u0000${key.team_id}\u0000${key.model}\u0000${key.provider}`;
-        const sum = sums.get(id) ?? { ...key, requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 };
-        sum.requests++;
-        if (row.status >= 400) sum.errors++;
-        sum.input_tokens += row.input_tokens;
-        sum.output_tokens += row.output_tokens;
-        sum.cost_usd += row.cost_usd;
-        sums.set(id, sum);
-      }
-      for (const sum of sums.values()) {
-        await trx
-          .insertInto('spend_daily')
-          .values(sum)
-          .onConflict((oc) =>
-            oc.columns(['day', 'key_id', 'team_id', 'model', 'provider']).doUpdateSet((eb) => ({
-              requests: eb('spend_daily.requests', '+', eb.ref('excluded.requests')),
-              errors: eb('spend_daily.errors', '+', eb.ref('excluded.errors')),
-              input_tokens: eb('spend_daily.input_tokens', '+', eb.ref('excluded.input_tokens')),
-              output_tokens: eb('spend_daily.output_tokens', '+', eb.ref('excluded.output_tokens')),
-              cost_usd: eb('spend_daily.cost_usd', '+', eb.ref('excluded.cost_usd')),
-            })),
-          )
-          .execute();
-      }
-      return ids.size;
-    });
+  private write(batch: RequestLogsTable[]): Promise<number> {
+    return this.thread ? this.thread.write(batch) : writeBatch(this.db.kysely, batch);
   }
 
   private drop(count: number, why: string): void {

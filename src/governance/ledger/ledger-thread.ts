@@ -1,0 +1,63 @@
+// The main thread's side of the ledger's writing thread (ledger-thread-main.ts): batches go over as
+// messages and each answers with the rows written, or the error with its code (SQLITE_BUSY is retried
+// by the writer like any unreachable database). A thread that dies is started again for the next batch.
+import { Worker } from 'node:worker_threads';
+import type { RequestLogsTable } from '../../db/tables.js';
+
+/** Under tsx (npm start, tests) the thread runs the TypeScript source through tsx too. */
+const fromSource = import.meta.url.endsWith('.ts');
+
+/** The code of a batch lost with its thread: the writer keeps the rows and retries, as when the database is away. */
+export const THREAD_LOST = 'ELEDGERTHREAD';
+
+export class LedgerThread {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
+  private closed = false;
+
+  constructor(private readonly file: string) {}
+
+  write(batch: RequestLogsTable[]): Promise<number> {
+    const worker = (this.worker ??= this.spawn());
+    const id = this.nextId++;
+    return new Promise<number>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage({ id, batch });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.worker?.terminate();
+  }
+
+  private spawn(): Worker {
+    const entry = new URL(`./ledger-thread-main.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+    // Worker threads do not inherit tsx's loader: from source, the thread registers it before loading its entry.
+    const worker = fromSource
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, {
+          eval: true,
+          workerData: { file: this.file },
+        })
+      : new Worker(entry, { workerData: { file: this.file } });
+    worker.unref();
+    worker.on('message', (message: { id: number; written?: number; error?: { message: string; code?: string } }) => {
+      const pending = this.waiting.get(message.id);
+      if (!pending) return;
+      this.waiting.delete(message.id);
+      if (message.error) pending.reject(Object.assign(new Error(message.error.message), { code: message.error.code }));
+      else pending.resolve(message.written ?? 0);
+    });
+    worker.on('error', (error) => this.lost(worker, error.message));
+    worker.on('exit', (code) => this.lost(worker, `exited with code ${code}`));
+    return worker;
+  }
+
+  private lost(worker: Worker, why: string): void {
+    if (this.worker === worker) this.worker = null;
+    if (this.closed && this.waiting.size === 0) return;
+    for (const pending of this.waiting.values()) pending.reject(Object.assign(new Error(`the ledger's writing thread ${why}`), { code: THREAD_LOST }));
+    this.waiting.clear();
+  }
+}

@@ -17,26 +17,19 @@ export const CLIENT_KEY = 'bench-client-key';
 export const START = startCommand(path.join(ROOT, 'package.json'));
 const START_FLAGS = START.args.filter((arg) => /^--[a-z-]+=/.test(arg));
 
+const CHAT = {
+  model: 'bench-model',
+  messages: [
+    { role: 'system', content: 'You are a helpful assistant.' },
+    { role: 'user', content: 'Say hello in one short sentence.' },
+  ],
+  temperature: 0.7,
+  max_tokens: 64,
+};
+
 export const BODIES: Record<Endpoint, string> = {
-  chat: JSON.stringify({
-    model: 'bench-model',
-    messages: [
-      { role: 'system', content: 'You are a helpful assistant.' },
-      { role: 'user', content: 'Say hello in one short sentence.' },
-    ],
-    temperature: 0.7,
-    max_tokens: 64,
-  }),
-  stream: JSON.stringify({
-    model: 'bench-model',
-    messages: [
-      { role: 'system', content: 'You are a helpful assistant.' },
-      { role: 'user', content: 'Say hello in one short sentence.' },
-    ],
-    temperature: 0.7,
-    max_tokens: 64,
-    stream: true,
-  }),
+  chat: JSON.stringify(CHAT),
+  stream: JSON.stringify({ ...CHAT, stream: true }),
   embeddings: JSON.stringify({ model: 'bench-embedding', input: 'The quick brown fox jumps over the lazy dog.' }),
 };
 export const CACHE_BODY = BODIES.chat.replace('"temperature":0.7', '"temperature":0');

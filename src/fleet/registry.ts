@@ -8,22 +8,15 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../db/handle.js';
+import type { FleetInstancesTable } from '../db/tables.js';
 import type { SharedRedis } from '../state/redis.js';
 
-export interface Instance {
-  id: string;
-  host: string;
-  pid: number;
-  /** Its place among the workers of its host (0 without `server.workers`). */
-  worker: number;
-  version: string;
-  /** SHA-256 of the configuration in force (first 12 hex digits): replicas that differ stand out. */
-  config_hash: string;
-  /** Where its keys and ledger live (host and file for SQLite). */
-  database: string;
-  started_at: string;
-  last_seen: string;
-}
+/**
+ * One process of the fleet: id, host, pid, worker index (0 without `server.workers`), version, the
+ * SHA-256 of its configuration (first 12 hex digits: replicas that differ stand out), where its keys
+ * and ledger live (host and file for SQLite), when it started and when it was last seen.
+ */
+export type Instance = FleetInstancesTable;
 
 const HEARTBEAT_MS = 5000;
 /** An instance not seen for this long is gone. */

@@ -14,6 +14,18 @@ afterAll(async () => {
   await upstream.close();
 });
 
+/** Starts a streamed chat and reads its first chunk. */
+async function openStream(base: string) {
+  const res = await fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'long' }] }),
+  });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  return { reader, decoder, first: decoder.decode((await reader.read()).value) };
+}
+
 test('SIGTERM during a stream: not ready at once, the stream completes, exit 0 within the grace period', async () => {
   const words = Array.from({ length: 12 }, (_, i) => `w${i} `);
   upstream.enqueue({ stream: chatStream(words), gapMs: 150 });
@@ -24,14 +36,8 @@ test('SIGTERM during a stream: not ready at once, the stream completes, exit 0 w
   const base = `http://127.0.0.1:${port}`;
   expect((await fetch(`${base}/health/ready`)).status).toBe(200);
 
-  const res = await fetch(`${base}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'long' }] }),
-  });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = decoder.decode((await reader.read()).value);
+  const { reader, decoder, first } = await openStream(base);
+  let text = first;
   const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
   cli.child.kill('SIGTERM');
 
@@ -60,14 +66,8 @@ test('SIGTERM with a stream longer than the grace period: the stream ends with a
       providers: [mockProvider('a', upstream.url)],
     }),
   );
-  const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'long' }] }),
-  });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = decoder.decode((await reader.read()).value);
+  const { reader, decoder, first } = await openStream(`http://127.0.0.1:${port}`);
+  let text = first;
   const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
   cli.child.kill('SIGTERM');
   for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value);

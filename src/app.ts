@@ -15,6 +15,7 @@ import bodyPlugin from './server/body.js';
 import corsPlugin from './server/cors.js';
 import { drainOnClose } from './server/drain.js';
 import { trackOpenStreams } from './server/open-streams.js';
+import { readTls } from './server/tls.js';
 import errorsPlugin, { clientErrorHandler, frameworkErrors } from './server/errors.js';
 import adminInputPlugin from './server/admin-input.js';
 import ipAccessPlugin from './server/ip-access.js';
@@ -62,7 +63,10 @@ const lazySchemaCompilers = {
 export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   const { runtime, redis, stores, resilience, router, condenser, cache, keys, observability } = gateway;
   const { server } = runtime.config;
+  // With server.tls the same app serves HTTPS (Node's https.Server has the http.Server's interface).
+  const tls = readTls(server.tls);
   const app = Fastify({
+    ...(tls && { https: tls }),
     loggerInstance: runtime.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: Math.floor(server.body_limit_mb * 1024 * 1024),

@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import 'dotenv/config';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
-import { createLogger } from './observability/logger.js';
+import type { Server as HttpsServer } from 'node:https';
+import { createLogger, reopenLogFile } from './observability/logger.js';
+import { reloadTls } from './server/tls.js';
 import { runPrimary } from './cluster/primary.js';
 import { createGateway } from './gateway.js';
 import { checkExposure } from './start.js';
@@ -54,7 +56,8 @@ async function main(): Promise<void> {
   const { runtime } = gateway;
   const app = await buildApp(gateway);
   await app.listen({ host: server.host, port: server.port });
-  logger.info({ files: loaded.files, providers: runtime.handles.filter((h) => h.adapter).map((h) => h.config.name) }, `llm-proxy listening on http://${server.host}:${server.port}`);
+  const scheme = server.tls.cert_file ? 'https' : 'http';
+  logger.info({ files: loaded.files, providers: runtime.handles.filter((h) => h.adapter).map((h) => h.config.name) }, `llm-proxy listening on ${scheme}://${server.host}:${server.port}`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -89,8 +92,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  // SIGHUP: re-read the configuration; an invalid one is logged and the running one keeps serving.
+  // SIGHUP: reopen the log file (logrotate's postrotate), re-read the TLS files and the configuration;
+  // an invalid configuration is logged and the running one keeps serving.
   process.on('SIGHUP', () => {
+    reopenLogFile(logger, loaded.config.logging);
+    if (server.tls.cert_file) reloadTls(app.server as unknown as HttpsServer, server.tls, logger);
     try {
       gateway.reload('SIGHUP');
     } catch (error) {

@@ -186,6 +186,8 @@ function applyEnvOverrides(doc: Json, env: Env): Json {
   if (env.REDIS_URL) set('redis', 'url', env.REDIS_URL);
   if (env.PROXY_API_DATA_DIR) overlay.data_dir = env.PROXY_API_DATA_DIR;
   if (env.DATABASE_URL) set('database', 'url', env.DATABASE_URL);
+  // The seeds' names for the TLS files of a host that serves HTTPS itself.
+  if (env.SSL_CERTFILE || env.SSL_KEYFILE) set('server', 'tls', { ...((doc.server as Json | undefined)?.tls as Json | undefined), ...(env.SSL_CERTFILE && { cert_file: env.SSL_CERTFILE }), ...(env.SSL_KEYFILE && { key_file: env.SSL_KEYFILE }) });
 
   let merged = deepMerge(doc, overlay);
   const timeout = num('PROXY_API_PROVIDER_TIMEOUT');

@@ -25,6 +25,13 @@ export const serverSchema = section({
   request_timeout: seconds.default(300),
   stream_idle_timeout: seconds.default(60),
   proxy_info: z.boolean().default(true),
+  /** Serve HTTPS itself (a host without a reverse proxy): PEM files, re-read on SIGHUP. SSL_CERTFILE / SSL_KEYFILE set them too. */
+  tls: section({
+    cert_file: z.string().min(1).nullable().default(null),
+    key_file: z.string().min(1).nullable().default(null),
+  })
+    .prefault({})
+    .refine((tls) => (tls.cert_file === null) === (tls.key_file === null), { error: 'set both cert_file and key_file, or neither' }),
   cors_origins: z.array(z.string()).default([]),
 }).prefault({});
 

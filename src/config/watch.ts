@@ -28,6 +28,8 @@ const RESTART_ONLY: ReadonlyArray<readonly [string, (c: Config) => unknown, (c: 
   ['server.port', (c) => c.server.port, (c, v) => (c.server.port = v as number)],
   ['server.workers', (c) => c.server.workers, (c, v) => (c.server.workers = v as number)],
   ['server.body_limit_mb', (c) => c.server.body_limit_mb, (c, v) => (c.server.body_limit_mb = v as number)],
+  // The files' contents are re-read on SIGHUP; which files is fixed at start.
+  ['server.tls', (c) => c.server.tls, (c, v) => (c.server.tls = v as Config['server']['tls'])],
   ['auth.api_key_header', (c) => c.auth.api_key_header, () => undefined],
   ['logging', (c) => c.logging, (c, v) => (c.logging = v as Config['logging'])],
   ['metrics.port', (c) => c.metrics.port, (c, v) => (c.metrics.port = v as number | null)],

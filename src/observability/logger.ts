@@ -64,6 +64,12 @@ export class BatchingDestination {
     this.sink.flushSync();
   }
 
+  /** Writes what is gathered, then opens the file again by its name (after logrotate moved it away). */
+  reopen(): void {
+    this.writeBatch();
+    this.sink.reopen();
+  }
+
   end(): void {
     clearInterval(this.timer);
     this.writeBatch();
@@ -100,6 +106,13 @@ let cachedPrefix = '';
 export function redactPaths(logging: Config['logging'], auth?: Config['auth']): string[] {
   const headerName = auth?.api_key_header.toLowerCase();
   return [...new Set([...REDACT, ...(headerName ? HOLDERS.map((holder) => `${holder}["${headerName}"]`) : []), ...logging.redact])];
+}
+
+/** With `logging.file`: reopens the file (SIGHUP, after logrotate renamed it); a no-op on stdout. */
+export function reopenLogFile(logger: Logger, logging: Config['logging']): void {
+  if (!logging.file) return;
+  const destination = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  if (destination instanceof BatchingDestination) destination.reopen();
 }
 
 export function createLogger(logging: Config['logging'], auth?: Config['auth']): Logger {

@@ -21,7 +21,8 @@ export interface CliProcess {
   readonly stderr: string;
 }
 
-export async function startCli(configFile: string, env: Record<string, string | undefined> = {}): Promise<CliProcess> {
+/** `started` says when it is up (default: it logged that it listens, on stdout). */
+export async function startCli(configFile: string, env: Record<string, string | undefined> = {}, started?: () => boolean): Promise<CliProcess> {
   const start = startCommand(new URL('../../package.json', import.meta.url).pathname);
   const child = spawn(process.execPath, [...start.args, '--config', configFile], {
     env: { ...process.env, ...start.env, PROXY_API_LOG_LEVEL: 'info', PROXY_API_PROXY_API_KEYS: '', ...env },
@@ -30,7 +31,8 @@ export async function startCli(configFile: string, env: Record<string, string | 
   const out = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
-  for (let waited = 0; !out.stdout.includes('llm-proxy listening'); waited += 50) {
+  const up = started ?? (() => out.stdout.includes('llm-proxy listening'));
+  for (let waited = 0; !up(); waited += 50) {
     // Generous: a busy machine running the whole suite at once can take a while to start tsx.
     if (waited > 40_000 || child.exitCode !== null) throw new Error(`proxy did not start: ${out.stderr}${out.stdout}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -34,7 +34,11 @@ export function mockProvider(name: string, baseUrl: string, extra: Record<string
 }
 
 export async function startProxy(doc: Record<string, unknown>, env: Record<string, string | undefined> = {}): Promise<TestProxy> {
-  const configFile = writeConfig(doc);
+  return startProxyFromFile(writeConfig(doc), env);
+}
+
+/** The same, from a config file already written (its data_dir is relative to it). */
+export async function startProxyFromFile(configFile: string, env: Record<string, string | undefined> = {}): Promise<TestProxy> {
   const fullEnv = { ...env };
   const loaded = loadConfig({ file: configFile, env: fullEnv });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

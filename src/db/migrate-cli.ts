@@ -19,10 +19,14 @@ migrations is left as it is when they are compatible with this build, and refuse
 Options:
   -c, --config <file>  the config file (default: PROXY_API_CONFIG_FILE, then ./config.yaml)
       --status         list applied and pending migrations, change nothing
+      --wait <seconds> change nothing; wait until the schema is this build's (no pending migration),
+                       exit 0 then, 1 after <seconds> (a pod's init container waiting on the Job)
   -h, --help           show this help
 `;
 
-const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' }, status: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({
+  options: { config: { type: 'string', short: 'c' }, status: { type: 'boolean' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
 if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
@@ -41,6 +45,29 @@ try {
     process.stdout.write(`${db.describe}\napplied: ${executed.join(', ') || 'none'}\npending: ${pending.join(', ') || 'none'}\n${newer.length ? `from a newer build: ${newer.join(', ')}\n` : ''}`);
     await db.close();
     process.exit(0);
+  }
+  if (values.wait !== undefined) {
+    const seconds = Number(values.wait);
+    if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`--wait takes a number of seconds, not '${values.wait}'`);
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+      // A database that is not reachable yet counts as not migrated yet: keep waiting.
+      const pending = await openDatabase(settings, folder, logger, { prepare: false })
+        .then(async (db) => {
+          const executed = await executedMigrations(db);
+          const names = buildMigrations(db).names;
+          await db.close();
+          return names.filter((name) => !executed.includes(name));
+        })
+        .catch((error: unknown) => [`(database: ${(error as Error).message})`]);
+      if (pending.length === 0) {
+        process.stdout.write('schema up to date\n');
+        process.exit(0);
+      }
+      if (Date.now() >= deadline) throw new Error(`still pending after ${seconds}s: ${pending.join(', ')}`);
+      process.stdout.write(`waiting for migrations: ${pending.join(', ')}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
   }
   const db = await openDatabase({ ...settings, migrate: true }, folder, logger);
   process.stdout.write(`${db.describe}: schema up to date (${(await executedMigrations(db)).length} migrations applied in all)\n`);

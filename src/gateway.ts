@@ -10,7 +10,7 @@ import { ConfigReloader, type ReloadResult } from './config/watch.js';
 import { KeyIndex } from './governance/key-index.js';
 import { AlertManager } from './observability/alerts.js';
 import { Metrics } from './observability/metrics.js';
-import { metricsSnapshot, type MetricsSnapshot } from './observability/provider-stats.js';
+import { metricsSnapshot, ProviderStats, type ExportedStats, type MetricsSnapshot } from './observability/provider-stats.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
 import { UsageLedger } from './observability/usage.js';
 import { ModelCatalog } from './providers/model-catalog.js';
@@ -24,7 +24,7 @@ import { connectRedis, type SharedRedis } from './state/redis.js';
 import { memoryStores, redisStores, type SharedStores } from './state/shared-stores.js';
 import { workerStores } from './cluster/host-stores.js';
 import { inClusterWorker, PrimaryLink, WorkerAnswers, type HostLink } from './cluster/ipc.js';
-import { shareHealthChecks, shareMetrics } from './cluster/worker.js';
+import { shareHealthChecks, shareMetrics, workerIndex } from './cluster/worker.js';
 
 /** Metrics, usage, alerting, reload and model management: what the observability plugin serves. */
 export interface Observability {
@@ -99,13 +99,28 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const condenser = new Condenser(runtime, router);
 
   const usage = new UsageLedger();
-  const snapshot = () => metricsSnapshot({ source: runtime, resilience, cache }, metrics.stats, usage, metrics.startedAt);
+  const localSnapshot = () => metricsSnapshot({ source: runtime, resilience, cache }, metrics.stats, usage, metrics.startedAt);
+  // Under `server.workers > 1` the JSON snapshot (and the alerts read from it) covers the host: the
+  // primary gathers every worker's counters, merged here.
+  host?.answers.answer('metrics.parts', () => ({ stats: metrics.stats.export(), usage: usage.snapshot() }));
+  const snapshot = async (): Promise<MetricsSnapshot> => {
+    if (!host) return localSnapshot();
+    const parts = await host.link.call<Array<{ stats: ExportedStats; usage: ReturnType<UsageLedger['snapshot']> }>>('gather', 'metrics.parts').catch(() => []);
+    if (parts.length === 0) return localSnapshot();
+    const stats = new ProviderStats();
+    const merged = new UsageLedger();
+    for (const part of parts) {
+      stats.absorb(part.stats);
+      merged.absorb(part.usage);
+    }
+    return metricsSnapshot({ source: runtime, resilience, cache }, stats, merged, metrics.startedAt);
+  };
   const selectionsLogger = logger.child({ component: 'model-selections' });
   const selectionsFile = () => stateFile(configFile, runtime.config, runtime.config.model_management.selections_file, 'model_selections.json', selectionsLogger);
   const selections = new ModelSelections(selectionsFile(), selectionsLogger);
   selections.load();
   const alertsLogger = logger.child({ component: 'alerts' });
-  const alerts = new AlertManager(config, snapshot, alertsLogger, stateFile(configFile, runtime.config, runtime.config.alerting.rules_file, 'alert_rules.json', alertsLogger));
+  const alerts = new AlertManager(config, snapshot, alertsLogger, stateFile(configFile, runtime.config, runtime.config.alerting.rules_file, 'alert_rules.json', alertsLogger), !host || workerIndex() === 0);
   const reloader = new ConfigReloader(runtime, {
     onResult: (result) => metrics.reload(result.success ? 'success' : 'failure'),
     onReloaded: () => selections.load(selectionsFile()),

@@ -64,6 +64,8 @@ export class AlertManager {
     private readonly snapshot: () => Promise<unknown> | unknown,
     private readonly logger: Logger,
     private readonly rulesFile: string,
+    /** False in every worker of a host but the first: the host notifies once per alert, not once per worker. */
+    private readonly notifies = true,
   ) {
     this.apiRules = this.readRulesFile();
   }
@@ -213,6 +215,7 @@ export class AlertManager {
   }
 
   private notify(alert: Alert, rule: AlertRule): void {
+    if (!this.notifies) return;
     const settings = this.config().alerting;
     if (rule.channels.includes('log')) {
       const fields = { alert_id: alert.id, rule: alert.rule, severity: alert.severity, status: alert.status, value: alert.value, threshold: alert.threshold };

@@ -59,6 +59,42 @@ export class ProviderStats {
   provider(name: string): Slot | undefined {
     return this.slots.get(name);
   }
+
+  /** The counters as plain data (a worker's share, for its primary to merge). */
+  export(): ExportedStats {
+    const slots: ExportedStats['slots'] = {};
+    for (const [name, slot] of this.slots) {
+      const { attempts, successes, failures, durationSum, tokens, costUsd } = slot;
+      slots[name] = { attempts, successes, failures, durationSum, tokens, costUsd, durations: [...slot.durations.subarray(0, slot.filled)] };
+    }
+    return { requests: this.requests, successfulRequests: this.successfulRequests, slots };
+  }
+
+  /** Adds another process's counters (and its recent response times) to these. */
+  absorb(other: ExportedStats): void {
+    this.requests += other.requests;
+    this.successfulRequests += other.successfulRequests;
+    for (const [name, from] of Object.entries(other.slots)) {
+      const slot = this.slot(name);
+      slot.attempts += from.attempts;
+      slot.successes += from.successes;
+      slot.failures += from.failures;
+      slot.durationSum += from.durationSum;
+      slot.tokens += from.tokens;
+      slot.costUsd = roundUsd(slot.costUsd + from.costUsd);
+      for (const ms of from.durations) {
+        slot.durations[slot.next] = ms;
+        slot.next = (slot.next + 1) % WINDOW;
+        slot.filled = Math.min(slot.filled + 1, WINDOW);
+      }
+    }
+  }
+}
+
+export interface ExportedStats {
+  requests: number;
+  successfulRequests: number;
+  slots: Record<string, Pick<Slot, 'attempts' | 'successes' | 'failures' | 'durationSum' | 'tokens' | 'costUsd'> & { durations: number[] }>;
 }
 
 function percentile(sorted: Float64Array, p: number): number {

@@ -214,6 +214,25 @@ export class UsageLedger {
     }
   }
 
+  /** Adds another process's totals (its snapshot) to these. */
+  absorb(other: ReturnType<UsageLedger['snapshot']>): void {
+    for (const [map, totals] of [
+      [this.byProvider, other.by_provider],
+      [this.byModel, other.by_model],
+      [this.byKey, other.by_api_key],
+    ] as const) {
+      for (const [name, from] of Object.entries(totals)) {
+        let into = map.get(name);
+        if (!into) map.set(name, (into = emptyTotals()));
+        into.requests += from.requests;
+        into.prompt_tokens += from.prompt_tokens;
+        into.completion_tokens += from.completion_tokens;
+        into.total_tokens += from.total_tokens;
+        into.cost_usd = roundUsd(into.cost_usd + from.cost_usd);
+      }
+    }
+  }
+
   snapshot(): Record<'by_provider' | 'by_model' | 'by_api_key', Record<string, UsageTotals>> {
     return {
       by_provider: Object.fromEntries(this.byProvider),

@@ -61,7 +61,7 @@ afterAll(async () => {
   await claude.close();
 });
 
-test('after N requests spread over both workers, one scrape of /metrics sums to N, and the console series count N', async () => {
+test('after N requests spread over both workers, one scrape of /metrics sums to N, and the JSON snapshot and console series count N', async () => {
   const n = 40;
   for (let i = 0; i < n; i++) expect((await call('POST', '/v1/chat/completions', KEY, { model: 'gpt-4o', messages: [{ role: 'user', content: `hi ${i}` }] })).status).toBe(200);
   for (let scrape = 0; scrape < 4; scrape++) {
@@ -71,6 +71,12 @@ test('after N requests spread over both workers, one scrape of /metrics sums to 
       .filter((line) => line.startsWith('llm_proxy_requests_total{') && line.includes('status="200"'))
       .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
     expect(served).toBe(n);
+  }
+  // So do the JSON snapshot and the console's live series, whichever worker answers.
+  for (let read = 0; read < 4; read++) {
+    const snapshot = (await call('GET', '/metrics', ADMIN)).json();
+    expect(snapshot.providers.a.total_requests).toBe(n);
+    expect(snapshot.summary.total_requests).toBe(n);
   }
   // The console's live series cover both workers too, whichever one answers.
   for (let read = 0; read < 4; read++) {

@@ -69,11 +69,14 @@ export function registerStateGauges(registers: Registry[], p: string, deps: Stat
     name: `${p}_redis_up`,
     aggregator: 'min',
     help: 'Shared state store: 1 when Redis is connected, 0 when it is not (absent without Redis)',
+    // A label, because prom-client resets an unlabelled gauge to 0, which would export 0 without Redis
+    // and fire LLMProxyRedisDown on every single-node deployment.
+    labelNames: ['store'],
     registers,
     collect() {
       this.reset();
       const store = storeStatus(redis);
-      if (store.backend !== 'memory') this.set(store.status === 'ok' ? 1 : 0);
+      if (store.backend !== 'memory') this.set({ store: 'redis' }, store.status === 'ok' ? 1 : 0);
     },
   });
 }

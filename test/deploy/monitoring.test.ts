@@ -19,6 +19,9 @@ import { repoPath } from './env-names.js';
 const RULES = repoPath('monitoring/alert_rules.yml');
 const dashboard = JSON.parse(readFileSync(repoPath('monitoring/grafana/dashboards/llm-proxy.json'), 'utf8'));
 const rules: any[] = parse(readFileSync(RULES, 'utf8')).groups.flatMap((g: any) => g.rules);
+const alertRules = rules.filter((r) => r.alert);
+const recorded = new Set(rules.filter((r) => r.record).map((r) => r.record as string));
+const JOB = 'job="llm-proxy"';
 const panelQueries: Array<{ title: string; expr: string }> = dashboard.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => ({ title: p.title, expr: t.expr })));
 
 /** Waits (outside a test, where expect.poll is not allowed) until `check` holds. */
@@ -47,7 +50,7 @@ function metricNames(expr: string): string[] {
     .replace(/\b(group_left|group_right)\b/g, '')
     .replace(/\b\d+(\.\d+)?(e-?\d+)?\b/g, '');
   const words = stripped.match(/[a-zA-Z_:][a-zA-Z0-9_:]*(?=\s*(\{|\[|\)|$|\s|==|>|<|!|\*|\/|\+|-))/g) ?? [];
-  const functions = new Set(['sum', 'max', 'min', 'rate', 'scalar', 'vector', 'histogram_quantile', 'clamp_min', 'and', 'or', 'unless', 'le', 'bool']);
+  const functions = new Set(['sum', 'max', 'min', 'rate', 'scalar', 'vector', 'histogram_quantile', 'clamp_min', 'and', 'or', 'unless', 'le', 'bool', 'on', 'by']);
   return [...new Set(words.filter((w) => !functions.has(w) && !/^\d/.test(w)))];
 }
 
@@ -59,14 +62,42 @@ describe('alert rules, with promtool', () => {
   test('promtool test rules: every alert fires on its scenario and stays quiet otherwise', () => {
     expect(promtool('test', 'rules', 'alert_rules.test.yml')).toContain('SUCCESS');
     const tested = new Set([...readFileSync(repoPath('monitoring/alert_rules.test.yml'), 'utf8').matchAll(/alertname: (\w+)/g)].map((m) => m[1]));
-    for (const rule of rules) expect(tested, rule.alert).toContain(rule.alert);
+    for (const rule of alertRules) expect(tested, rule.alert).toContain(rule.alert);
+    // Among them: a multi-window burn-rate alert, and the event-loop alert ignoring another job's Node.js service.
+    expect(tested).toContain('LLMProxyErrorBudgetBurnFast');
+    expect(readFileSync(repoPath('monitoring/alert_rules.test.yml'), 'utf8')).toMatch(/nodejs_eventloop_lag_p99_seconds\{job="billing"/);
   });
 
-  test('every rule has a for, a severity and a description that says what to do', () => {
-    for (const rule of rules) {
+  test('every alert has a for, a severity, a description that says what to do, and a runbook_url to its section of docs/runbooks.md', () => {
+    const runbooks = readFileSync(repoPath('docs/runbooks.md'), 'utf8');
+    for (const rule of alertRules) {
       expect(rule.for, rule.alert).toMatch(/^\d+[smh]$/);
       expect(['info', 'warning', 'critical']).toContain(rule.labels.severity);
       expect(rule.annotations.description.length, rule.alert).toBeGreaterThan(60);
+      expect(rule.annotations.runbook_url, rule.alert).toMatch(new RegExp(`/docs/runbooks\\.md#${rule.alert.toLowerCase()}$`));
+      expect(runbooks, rule.alert).toContain(`\n## ${rule.alert}\n`);
+    }
+  });
+
+  test('the job selector: every raw series a rule reads selects job="llm-proxy" (and nothing else does); alerts aggregate by namespace and job', () => {
+    for (const rule of rules) {
+      for (const name of metricNames(rule.expr).filter((n) => !recorded.has(n))) {
+        expect(rule.expr, `${rule.alert ?? rule.record}: ${name}`).toMatch(new RegExp(`\\b${name}\\{${JOB}`));
+      }
+      for (const by of rule.expr.matchAll(/\b(?:sum|max|min) by \(([^)]*)\)/g)) {
+        const labels = by[1].split(',').map((l: string) => l.trim());
+        if (!labels.includes('instance')) expect(labels, `${rule.alert ?? rule.record}`).toEqual(expect.arrayContaining(['namespace', 'job']));
+      }
+    }
+    const jobs = new Set(rules.flatMap((r) => [...String(r.expr).matchAll(/job="([^"]+)"/g)].map((m) => m[1])));
+    expect([...jobs]).toEqual(['llm-proxy']);
+    expect(parse(readFileSync(repoPath('monitoring/prometheus.yml'), 'utf8')).scrape_configs[0].job_name).toBe('llm-proxy');
+  });
+
+  test('ratio alerts have a minimum-traffic guard', () => {
+    for (const name of ['LLMProxyErrorBudgetBurnFast', 'LLMProxyErrorBudgetBurnSlow', 'LLMProviderHighErrorRatio', 'LLMProxyHighLatencyP95', 'LLMProxyRateLimitSpike']) {
+      const rule = alertRules.find((r) => r.alert === name);
+      expect(rule.expr, name).toMatch(/and (on \([^)]*\) )?\S*(requests|attempts):rate\w+ > [\d.]+$/);
     }
   });
 });
@@ -154,7 +185,7 @@ describe('a real Prometheus scraping a running proxy', () => {
   test('every dashboard panel query returns data', async () => {
     const empty: string[] = [];
     for (const { title, expr } of panelQueries) {
-      const concrete = expr.replaceAll('$__rate_interval', '30s').replaceAll('$provider', '.*').replaceAll('$model', '.*');
+      const concrete = expr.replaceAll('$__rate_interval', '30s').replaceAll('$provider', '.*').replaceAll('$model', '.*').replaceAll('$job', 'llm-proxy').replaceAll('$namespace', '.*').replaceAll('$instance', '.*');
       const result = await query(concrete);
       if (result.length === 0) empty.push(`${title}: ${expr}`);
     }
@@ -167,7 +198,7 @@ describe('a real Prometheus scraping a running proxy', () => {
         async () => {
           const groups = ((await (await fetch(`${promUrl}/api/v1/rules`)).json()) as any).data.groups;
           const evaluated = groups.flatMap((g: any) => g.rules);
-          expect(evaluated.map((r: any) => r.name).sort()).toEqual(rules.map((r) => r.alert).sort());
+          expect(evaluated.map((r: any) => r.name).sort()).toEqual(rules.map((r) => r.alert ?? r.record).sort());
           for (const rule of evaluated) expect(rule.health, `${rule.name}: ${rule.lastError ?? ''}`).toBe('ok');
           const errorRatio = evaluated.find((r: any) => r.name === 'LLMProviderHighErrorRatio');
           return errorRatio.alerts.map((a: any) => `${a.labels.provider}:${a.state}`);
@@ -183,9 +214,17 @@ describe('a real Prometheus scraping a running proxy', () => {
   test('every metric name used by the dashboard and the rules is in a real scrape', () => {
     const families = new Set([...scrape.matchAll(/^# TYPE (\S+) (\S+)/gm)].map((m) => m[1]));
     const exists = (name: string) => name === 'up' || families.has(name) || families.has(name.replace(/_(bucket|count|sum)$/, ''));
-    const used = new Set([...panelQueries.map((q) => q.expr), ...rules.map((r) => r.expr)].flatMap(metricNames));
+    const used = new Set([...panelQueries.map((q) => q.expr), ...rules.map((r) => r.expr)].flatMap(metricNames).filter((n) => !recorded.has(n)));
     expect(used.size).toBeGreaterThan(20);
     expect([...used].filter((name) => !exists(name))).toEqual([]);
+  });
+
+  test('every dashboard query selects the job, namespace and instance variables; the dashboard defines them', () => {
+    const variables = dashboard.templating.list.map((v: any) => v.name);
+    expect(variables).toEqual(expect.arrayContaining(['job', 'namespace', 'instance']));
+    for (const { title, expr } of panelQueries) {
+      for (const name of metricNames(expr)) expect(expr, `${title}: ${name}`).toMatch(new RegExp(`\\b${name}\\{job=~"\\$job", namespace=~"\\$namespace", instance=~"\\$instance"`));
+    }
   });
 
   test('every family the proxy exports is charted or listed as deliberately not charted', () => {
@@ -194,5 +233,29 @@ describe('a real Prometheus scraping a running proxy', () => {
     const listed = readFileSync(repoPath('monitoring/not-charted.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/)[0]);
     const excused = (name: string) => listed.some((entry) => (entry.endsWith('*') ? name.startsWith(entry.slice(0, -1)) : entry === name));
     expect(families.filter((f) => !charted.has(f) && !excused(f))).toEqual([]);
+  });
+});
+
+describe('llm_proxy_redis_up on a single node', () => {
+  test('absent without Redis (so LLMProxyRedisDown cannot fire there), 1 with Redis', async () => {
+    const upstream = await MockUpstream.start('single');
+    const prefix = uniquePrefix();
+    const scrapeOf = async (doc: Record<string, unknown>) => {
+      const proxy = await startProxy({ hot_reload: { enabled: false }, metrics: { port: 0 }, providers: [mockProvider('a', upstream.url)], ...doc });
+      try {
+        await until(() => proxy.app.metricsServer !== null);
+        return await (await fetch(`http://127.0.0.1:${serverPort(proxy.app.metricsServer!)}/metrics/prometheus`)).text();
+      } finally {
+        await proxy.close();
+      }
+    };
+    try {
+      const single = await scrapeOf({});
+      expect(single.match(/^llm_proxy_redis_up.*$/m)?.[0]).toBeUndefined();
+      await expect.poll(async () => /^llm_proxy_redis_up\{store="redis"\} 1$/m.test(await scrapeOf({ redis: { url: REDIS_URL, key_prefix: prefix } })), { timeout: 10_000 }).toBe(true);
+    } finally {
+      await upstream.close();
+      await deletePrefix(prefix);
+    }
   });
 });

@@ -2,7 +2,7 @@
 // Compose file without an engine; every mounted file exists; every variable an asset sets is one the
 // code reads, and .env.example lists every variable the code reads.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -18,27 +18,48 @@ const exampleNames = readFileSync(repoPath('.env.example'), 'utf8')
   .map((line) => line.split('=')[0]);
 
 describe('docker-compose.yml', () => {
-  const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8'));
+  const compose = parse(readFileSync(repoPath('docker-compose.yml'), 'utf8'), { merge: true });
 
-  test('docker-compose config -q accepts it (with .env from .env.example)', () => {
+  const composeConfig = (env: string, ...args: string[]) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'llm-proxy-compose-'));
     try {
       copyFileSync(repoPath('docker-compose.yml'), path.join(dir, 'docker-compose.yml'));
-      copyFileSync(repoPath('.env.example'), path.join(dir, '.env'));
-      let out: string;
-      try {
-        out = execFileSync('docker-compose', ['config', '-q'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (error) {
-        const e = error as { code?: string; stderr?: string };
-        if (e.code === 'ENOENT') throw new Error("docker-compose not found: install Debian's docker-compose package (.ci/run does)");
-        throw new Error(`docker-compose config -q failed: ${e.stderr ?? ''}`);
-      }
-      expect(out).toBe('');
-      const services = execFileSync('docker-compose', ['--profile', 'tracing', 'config', '--services'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').sort();
-      expect(services).toEqual(['grafana', 'jaeger', 'prometheus', 'proxy', 'redis']);
+      writeFileSync(path.join(dir, '.env'), env);
+      return execFileSync('docker-compose', args.length ? args : ['config', '-q'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      const e = error as { code?: string; stderr?: string };
+      if (e.code === 'ENOENT') throw new Error("docker-compose not found: install Debian's docker-compose package (.ci/run does)");
+      throw new Error(`docker-compose ${args.join(' ')} failed: ${e.stderr ?? ''}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  };
+  const example = readFileSync(repoPath('.env.example'), 'utf8');
+
+  test('docker-compose config -q accepts it with .env from .env.example and a Grafana password, and refuses it without one', () => {
+    expect(composeConfig(example.replace(/^GRAFANA_ADMIN_PASSWORD=.*$/m, 'GRAFANA_ADMIN_PASSWORD=a-real-password'))).toBe('');
+    expect(() => composeConfig(example)).toThrow(/GRAFANA_ADMIN_PASSWORD/);
+    const services = composeConfig('GRAFANA_ADMIN_PASSWORD=x\n', '--profile', 'tracing', '--profile', 'fleet', 'config', '--services').trim().split('\n').sort();
+    expect(services).toEqual(['alertmanager', 'grafana', 'jaeger', 'lb', 'migrate', 'postgres', 'prometheus', 'proxy', 'proxy-a', 'proxy-b', 'redis']);
+  });
+
+  test('safe by default: ports on 127.0.0.1 unless BIND_ADDRESS, health-gated depends_on, a memory limit on every service', () => {
+    const rendered = parse(composeConfig('GRAFANA_ADMIN_PASSWORD=x\n', '--profile', 'tracing', '--profile', 'fleet', 'config'));
+    for (const [name, service] of Object.entries(rendered.services as Record<string, any>)) {
+      for (const port of service.ports ?? []) expect(typeof port === 'string' ? port.split(':')[0] : port.host_ip, `${name} ${JSON.stringify(port)}`).toBe('127.0.0.1');
+      expect(service.mem_limit, name).toBeDefined();
+    }
+    expect(rendered.services.proxy.depends_on.redis.condition).toBe('service_healthy');
+    expect(rendered.services['proxy-a'].depends_on).toMatchObject({ postgres: { condition: 'service_healthy' }, migrate: { condition: 'service_completed_successfully' } });
+    expect(rendered.services.lb.depends_on['proxy-b'].condition).toBe('service_healthy');
+    expect(rendered.services.migrate.command).toEqual(['npm', 'run', '--silent', 'migrate']);
+    const open = parse(composeConfig('GRAFANA_ADMIN_PASSWORD=x\nBIND_ADDRESS=0.0.0.0\n', 'config'));
+    const published = open.services.proxy.ports[0];
+    expect(typeof published === 'string' ? published.split(':')[0] : published.host_ip).toBe('0.0.0.0');
+    // Alertmanager receives the rules' alerts.
+    const prometheus = parse(readFileSync(repoPath('monitoring/prometheus.yml'), 'utf8'));
+    expect(prometheus.alerting.alertmanagers[0].static_configs[0].targets).toEqual(['alertmanager:9093']);
+    expect(parse(readFileSync(repoPath('monitoring/alertmanager.yml'), 'utf8')).receivers[0].webhook_configs[0].url).toMatch(/^http/);
   });
 
   test('every file it mounts exists in the repository', () => {

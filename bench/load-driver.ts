@@ -51,10 +51,14 @@ export class LoadWorker {
  * Runs one job, after waiting (a little) for other processes on this machine to go quiet; a run
  * during which they used a noticeable share of the CPU is repeated, and the quietest try is kept.
  */
-export type Measured = Pick<Sample, 'max' | 'rate' | 'foreignCores' | 'tries' | 'cpuUsPerRequest'>;
+export type Measured = Pick<Sample, 'max' | 'rate' | 'foreignCores' | 'tries' | 'cpuUsPerRequest'> & {
+  /** Requests sent over every try (a repeated run sends its requests again). */
+  sentAllTries: number;
+};
 
 export async function measure(worker: LoadWorker, job: LoadJob, mine: number[], targetPid: number | undefined, waitQuiet: boolean): Promise<Measured> {
   let best: Measured | null = null;
+  let sentAllTries = 0;
   for (let tries = 1; tries <= (waitQuiet ? MAX_TRIES : 1); tries++) {
     if (waitQuiet) await waitForQuiet(mine, QUIET_CORES, QUIET_WAIT_MS, 250);
     const before = cpuTicks(mine);
@@ -63,17 +67,19 @@ export async function measure(worker: LoadWorker, job: LoadJob, mine: number[], 
     const targetTicks = targetPid ? cpuTicks([targetPid]).mine - targetBefore : 0;
     const foreign = foreignCores(before, cpuTicks(mine));
     const served = job.kind === 'max' ? (result as MaxResult).requests : (result as RateResult).ok;
+    sentAllTries += job.kind === 'max' ? (result as MaxResult).sent : (result as RateResult).sent;
     const sample: Measured = {
       ...(job.kind === 'max' ? { max: result as MaxResult } : { rate: result as RateResult }),
       foreignCores: foreign,
       tries,
       // CPU the process under test spent per answered request: what one core can serve, less noisy than req/s.
       cpuUsPerRequest: targetPid && served > 0 ? (targetTicks * 10_000) / served : null,
+      sentAllTries: 0,
     };
     if (!best || foreign < best.foreignCores) best = sample;
     if (foreign < NOISY_CORES) break;
   }
-  return best!;
+  return { ...best!, sentAllTries };
 }
 
 export function rotate<T>(list: readonly T[], by: number): T[] {

@@ -21,6 +21,8 @@ export interface MaxResult {
   /** Completed 2xx responses per second over the run. */
   rps: number;
   requests: number;
+  /** Requests sent, answered or not (in flight at the end included). */
+  sent: number;
   non2xx: number;
   errors: number;
   /** autocannon's latency percentiles (1 ms resolution), for context only. */
@@ -46,6 +48,7 @@ export async function runMax(job: MaxJob): Promise<MaxResult> {
   return {
     rps: good / result.duration,
     requests: good,
+    sent: result.requests.sent,
     non2xx: result.non2xx,
     errors: result.errors,
     latencyP50: result.latency.p50,

@@ -1,6 +1,7 @@
 // Turns the repetitions into medians, the comparison tables (plain text for the terminal, markdown for
 // the README) and the verdict on each target of the issues.
 import type { MaxResult } from './load-worker.js';
+import type { EventLoopDelay, LedgerCount } from './proxy-probes.js';
 import type { RateResult } from './rate-client.js';
 
 export type Endpoint = 'chat' | 'stream' | 'embeddings';
@@ -21,6 +22,10 @@ export interface Sample {
   cpuUsPerRequest: number | null;
   /** Highest RSS of the process under test during this run (bytes); null for direct. */
   rssBytes: number | null;
+  /** llm-proxy's event-loop delay during the run (500 req/s runs only). */
+  eventLoop?: EventLoopDelay | null;
+  /** Ledger rows the run added against requests sent (llm-proxy targets with a SQLite ledger). */
+  ledger?: LedgerCount | null;
 }
 
 export const BASE_TARGETS = ['direct', 'minimal', 'llm-proxy'] as const;
@@ -72,12 +77,12 @@ const ENDPOINT_TITLE: Record<Endpoint, string> = {
 };
 
 type Cell = string;
-type Row = Cell[];
+export type Row = Cell[];
 
-const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3));
-const delta = (a: number | undefined, b: number | undefined) =>
+export const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3));
+export const delta = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) ? '–' : `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(3)}`;
-const int = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : Math.round(v).toLocaleString('en-US'));
+export const int = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : Math.round(v).toLocaleString('en-US'));
 const pct = (a: number | undefined, b: number | undefined) => (a && b ? `${((a / b) * 100).toFixed(1)}%` : '–');
 
 export function endpointRows(samples: Sample[], endpoint: Endpoint, rates: number[]): { header: Row; rows: Row[] } {

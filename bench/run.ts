@@ -12,11 +12,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { fmtRate, LoadWorker, measure, NOISY_CORES, rotate } from './load-driver.js';
 import type { LoadJob } from './load-worker.js';
 import { firstJsonLine, RssSampler, processTree, spawnPinned, stop, type Pinned } from './processes.js';
 import { formatSummary, summariseProfile } from './profile-summary.js';
+import { eventLoopDelay, LedgerProbe } from './proxy-probes.js';
+import { eventLoopRows, hotPathVerdicts, ledgerRows } from './report-hot-path.js';
 import {
   endpointRows,
   endpointTitle,
@@ -30,7 +31,7 @@ import {
   type Sample,
   type Scenario,
 } from './report.js';
-import { BODIES, build, CACHE_BODY, cacheHits, CLIENT_KEY, exportRef, log, PATHS, PROXY_CORE, ROOT, Targets, TSX, type Target } from './targets.js';
+import { BODIES, build, CACHE_BODY, cacheHits, cleanRedis, CLIENT_KEY, exportRef, log, PATHS, PROXY_CORE, ROOT, Targets, TSX, type Target } from './targets.js';
 
 const LOAD_CORE = 1;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
   rss.phase();
 
   const samples: Sample[] = [];
+  const ledgers = new Map<string, LedgerProbe>();
   const rssIdle = new Map(rss.overallMax);
   for (let rep = 0; rep < REPS; rep++) {
     log(`repetition ${rep + 1}/${REPS}`);
@@ -167,20 +169,28 @@ async function main(): Promise<void> {
         const extra = endpoint === 'chat' && featureScenarios.includes(scenario) ? featureTargets : [];
         for (const target of rotate([...targets, ...extra], turn++)) {
           const job = jobFor(target, endpoint, scenario);
+          const probe = target.dbFile ? (ledgers.get(target.name) ?? ledgers.set(target.name, new LedgerProbe(target.dbFile)).get(target.name)!) : null;
+          const rowsBefore = probe?.count() ?? null;
+          const loop = scenario === 'rate:500' && target.dbFile !== undefined;
+          if (loop) await eventLoopDelay(target.url, CLIENT_KEY); // a scrape resets the histogram
           rss.phase();
-          const sample = await measure(worker, job, mine, target.proc?.pid, waitQuiet);
+          const { sentAllTries, ...sample } = await measure(worker, job, mine, target.proc?.pid, waitQuiet);
           const rssBytes = target.proc ? (rss.phase().get(target.proc.pid) ?? null) : null;
-          samples.push({ rep, endpoint, target: target.name, ...sample, scenario, rssBytes });
+          const eventLoop = loop ? await eventLoopDelay(target.url, CLIENT_KEY) : null;
+          const ledger = probe && rowsBefore !== null ? await probe.settle(rowsBefore, sentAllTries) : null;
+          samples.push({ rep, endpoint, target: target.name, ...sample, scenario, rssBytes, eventLoop, ledger });
           const noisy = sample.foreignCores >= NOISY_CORES ? ` [others used ${sample.foreignCores.toFixed(2)} cores]` : '';
           if (sample.max) {
             const r = sample.max;
             log(`  ${endpoint} ${scenario} ${target.name}: ${Math.round(r.rps)} req/s${r.non2xx + r.errors ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}${noisy}`);
-          } else log(`  ${endpoint} ${scenario} ${target.name}: ${fmtRate(sample.rate!)}${noisy}`);
+          } else log(`  ${endpoint} ${scenario} ${target.name}: ${fmtRate(sample.rate!)}${eventLoop ? `, loop p99 ${eventLoop.p99Ms.toFixed(2)} ms` : ''}${noisy}`);
+          if (ledger && ledger.rows !== ledger.sent && sample.rate) log(`    ledger: ${ledger.rows} rows for ${ledger.sent} requests sent`);
         }
       }
     }
   }
   rss.stop();
+  for (const probe of ledgers.values()) probe.close();
 
   const rssMax = Object.fromEntries([minimal, ...proxies.map((p) => p.proc!)].map((p) => [p.name, rss.overallMax.get(p.pid) ?? null]));
   const rssStart = Object.fromEntries([minimal, ...proxies.map((p) => p.proc!)].map((p) => [p.name, rssIdle.get(p.pid) ?? null]));
@@ -189,6 +199,10 @@ async function main(): Promise<void> {
     [minimal, ...proxies.map((p) => p.proc!)].map((p) => [p.name, Math.max(0, ...samples.filter((x) => x.target === p.name && x.scenario === 'max').map((x) => x.rssBytes ?? 0)) || null]),
   );
   const verdictList = verdicts(samples, RATES, rssAtMax['llm-proxy'] ?? undefined, features);
+  const ledgerTargets = proxies.filter((p) => p.dbFile).map((p) => p.name);
+  const rssUnderLoad = Math.max(0, ...samples.filter((x) => x.target === 'llm-proxy' && (x.scenario === 'max' || x.scenario === 'rate:500')).map((x) => x.rssBytes ?? 0)) || undefined;
+  const virtualKey = featureTargets.find((t) => t.name.endsWith('virtual-key'))?.name ?? null;
+  verdictList.push(...hotPathVerdicts(samples, rssUnderLoad, virtualKey, ledgerTargets));
 
   const plain: string[] = [];
   const md: string[] = [];
@@ -207,6 +221,10 @@ async function main(): Promise<void> {
   const rssHeader = ['process', 'after warm-up', `max at max throughput (${MAX_CONNECTIONS} connections)`, 'max over the whole run (overload included)'];
   plain.push(`\nmemory (RSS)\n${plainTable(rssHeader, rssRows)}`);
   md.push(`**Memory (RSS)**\n\n${markdownTable(rssHeader, rssRows)}`);
+  for (const [title, table] of [['event-loop delay', eventLoopRows(samples, ledgerTargets)], ['ledger rows', ledgerRows(samples, ledgerTargets)]] as const) {
+    plain.push(`\n${title}\n${plainTable(table.header, table.rows)}`);
+    md.push(`**${title[0].toUpperCase()}${title.slice(1)}**\n\n${markdownTable(table.header, table.rows)}`);
+  }
   const v = verdictRows(verdictList);
   plain.push(`\ntargets\n${plainTable(v.header, v.rows)}`);
   md.push(`**Targets**\n\n${markdownTable(v.header, v.rows)}`);
@@ -244,24 +262,7 @@ async function main(): Promise<void> {
   writeFileSync(path.join(resultsDir, `bench-${stamp}.md`), `Command: \`${command}\`\n\n${legend}\n\n${md.join('\n\n')}\n`);
   log(`results: bench/results/bench-${stamp}.json and .md`);
 
-  if (featureTargets.some((t) => t.name.includes('redis'))) await cleanRedis(redisPrefix);
-}
-
-async function cleanRedis(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } catch (error) {
-    log(`could not clean Redis keys ${prefix}*: ${(error as Error).message}`);
-  } finally {
-    redis.disconnect();
-  }
+  if (featureTargets.some((t) => t.name.includes('redis'))) await cleanRedis(REDIS_URL, redisPrefix);
 }
 
 async function shutdown(): Promise<void> {

@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
 import ts from 'typescript';
 import { firstJsonLine, freePort, spawnPinned, startCommand, waitForHttp, type Pinned } from './processes.js';
 import type { Endpoint } from './report.js';
@@ -42,6 +43,8 @@ export interface Target {
   bodies?: Partial<Record<Endpoint, string>>;
   /** The client key it is called with (default: the config key). */
   key?: string;
+  /** llm-proxy's SQLite ledger (its own data_dir in the work dir), counted after each run. */
+  dbFile?: string;
 }
 
 export function log(message: string): void {
@@ -101,7 +104,9 @@ export class Targets {
   async startLlmProxy(name: string, mockUrl: string, extra: Record<string, unknown> = {}): Promise<Target> {
     const port = await freePort();
     const configFile = path.join(this.workDir, `${name}.config.json`);
-    writeFileSync(configFile, JSON.stringify(proxyConfig(mockUrl, port, extra), null, 2));
+    // Each target its own state folder: its ledger rows are counted apart from the others'.
+    const dataDir = typeof extra.data_dir === 'string' ? extra.data_dir : path.join(this.workDir, `${name}-data`);
+    writeFileSync(configFile, JSON.stringify(proxyConfig(mockUrl, port, { data_dir: dataDir, ...extra }), null, 2));
     // The same environment and V8 flags as `npm start` (README, "Operating it": a small young
     // generation, an old one collected once it has grown by 25 %, glibc's trim threshold fixed).
     const entry = [...START_FLAGS, ...(this.runner === 'dist' ? [path.join(this.source, 'dist/main.js')] : ['--import', TSX, path.join(this.source, 'src/main.ts')])];
@@ -110,7 +115,7 @@ export class Targets {
     this.children.push(proc);
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(proc, `${url}/health/live`);
-    return { name, url, proc };
+    return { name, url, proc, dbFile: path.join(dataDir, 'llm-proxy.db') };
   }
 
   /**
@@ -191,4 +196,22 @@ export async function cacheHits(target: Target): Promise<string | null> {
   const header = [...res.headers.entries()].find(([k, v]) => /cache/i.test(k) && /hit/i.test(v));
   if (header) return `${header[0]}: ${header[1]}`;
   return /"cache[^"]*"\s*:\s*("hit"|true)/i.test(body) ? 'cache hit flagged in _proxy_info' : null;
+}
+
+/** Deletes the keys a Redis-limited run left under its unique prefix. */
+export async function cleanRedis(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } catch (error) {
+    log(`could not clean Redis keys ${prefix}*: ${(error as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
 }

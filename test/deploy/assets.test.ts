@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered Compose files are read loosely */
 // Compose, systemd and .env.example checked against the code: Debian's docker-compose validates the
 // Compose file without an engine; every mounted file exists; every variable an asset sets is one the
 // code reads, and .env.example lists every variable the code reads.
@@ -70,7 +71,7 @@ describe('docker-compose.yml', () => {
 
   test("the proxy's environment names are ones the code reads; secrets come from .env only", () => {
     const proxy = compose.services.proxy;
-    expect(proxy.env_file).toBe('.env');
+    expect(proxy.env_file).toBe('${ENV_FILE:-.env}');
     for (const name of Object.keys(proxy.environment)) expect(readable, name).toContain(name);
     const text = readFileSync(repoPath('docker-compose.yml'), 'utf8');
     expect(text).not.toMatch(/sk-[A-Za-z0-9]{8,}|API_KEY\s*:/);
@@ -113,6 +114,10 @@ describe('deploy/systemd/llm-proxy.service', () => {
     for (const name of Object.keys(env).filter((n) => n.startsWith('PROXY_API_'))) expect(readable, name).toContain(name);
     expect(one('ReadWritePaths')).toBe(env.PROXY_API_DATA_DIR);
     expect(Number(one('TimeoutStopSec'))).toBeGreaterThan(configSchema.parse({ providers: [] }).server.shutdown_grace_s);
+    // MemoryMax, with the V8 heap below it.
+    expect(one('MemoryMax')).toBe('1G');
+    const heap = values('Environment').find((e) => e.startsWith('NODE_OPTIONS='));
+    expect(Number(/--max-old-space-size=(\d+)/.exec(heap ?? '')?.[1])).toBeLessThanOrEqual(0.8 * 1024);
   });
 });
 

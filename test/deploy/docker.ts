@@ -3,7 +3,9 @@
 // A test skips, with the reason printed, only where no engine can exist: no `docker info` answer and
 // no script to start one, or a machine where Debian's docker.io cannot be installed.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { repoPath } from './env-names.js';
 
 export const LOCAL_DOCKER = repoPath('../shared/tools/local-docker.sh');
@@ -85,6 +87,27 @@ export interface Build {
  * image and the layer cache, not a pile of dangling images.
  */
 export async function buildImage(tag: string, buildArgs: Record<string, string> = {}): Promise<Build> {
+  // One build at a time across test files (the image and compose tests run in parallel forks): the
+  // second finds every layer in the cache instead of compiling the same dependencies beside the first.
+  const lock = path.join(tmpdir(), 'llm-proxy-docker-build.lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 30 * 60_000) rmSync(lock, { recursive: true, force: true }); // a crashed holder
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  try {
+    return await buildUnlocked(tag, buildArgs);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function buildUnlocked(tag: string, buildArgs: Record<string, string>): Promise<Build> {
   const previous = dockerTry(['image', 'inspect', '-f', '{{.Id}}', tag]).stdout;
   const args = ['build', '--network', 'host', '-t', tag, ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), repoPath()];
   const started = performance.now();

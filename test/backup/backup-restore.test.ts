@@ -2,7 +2,7 @@
 // npm run backup under traffic, npm run restore into a new state folder: the restored proxy serves the
 // same virtual keys, and its spend agrees with the ledger rows the backup holds.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -77,4 +77,14 @@ test('a backup taken under traffic restores to a proxy that serves the same keys
 test('npm run backup and restore answer --help', async () => {
   expect((await cli('backup-cli.ts', '--help')).stdout).toMatch(/Usage: npm run backup/);
   expect((await cli('restore-cli.ts', '--help')).stdout).toMatch(/Usage: npm run restore/);
+});
+
+test('restore refuses what it cannot use, saying why: no --from, a missing archive, a file that is not a backup', async () => {
+  const target = writeConfig(doc());
+  await expect(cli('restore-cli.ts', '--config', target)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/--from <archive> is required/) });
+  await expect(cli('restore-cli.ts', '--from', '/nonexistent/backup.tar.gz', '--config', target)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^restore: .*nonexistent/) });
+  const junk = path.join(mkdtempSync(path.join(tmpdir(), 'llm-proxy-junk-')), 'junk.tar.gz');
+  writeFileSync(junk, 'this is not an archive');
+  await expect(cli('restore-cli.ts', '--from', junk, '--config', target)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^restore: /) });
+  expect(existsSync(path.join(path.dirname(target), 'data', 'llm-proxy.db'))).toBe(false);
 });

@@ -108,3 +108,12 @@ test('a Responses conversation continues on the other worker: turn 2 by previous
   expect((await call('DELETE', `/v1/responses/${first.id}`, KEY)).status).toBe(200);
   for (let i = 0; i < 2; i++) expect((await call('GET', `/v1/responses/${first.id}`, KEY)).status).toBe(404);
 });
+
+test('/v1/fleet lists both workers of the host, from either of them', async () => {
+  for (let read = 0; read < 2; read++) {
+    const fleet = (await call('GET', '/v1/fleet', ADMIN)).json();
+    expect(fleet).toMatchObject({ registry: 'database', split: false });
+    expect(fleet.data.map((i: any) => i.worker).sort()).toEqual([0, 1]);
+    expect(new Set(fleet.data.map((i: any) => i.pid)).size).toBe(2);
+  }
+});

@@ -6,9 +6,14 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { DatabaseTables } from './tables.js';
 
 export function openSqlite(file: string): Kysely<DatabaseTables> {
+  return new Kysely<DatabaseTables>({ dialect: new SqliteDialect({ database: openSqliteFile(file) }) });
+}
+
+/** The bare better-sqlite3 connection, for code that runs its own prepared statements (the ledger's thread). */
+export function openSqliteFile(file: string): SQLite.Database {
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<DatabaseTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return sqlite;
 }

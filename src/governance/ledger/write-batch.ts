@@ -8,24 +8,7 @@ export async function writeBatch(kysely: Kysely<DatabaseTables>, batch: RequestL
     const inserted = await trx.insertInto('request_logs').values(batch).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
     const ids = new Set(inserted.map((r) => r.id));
     const sums = new Map<string, SpendDailyTable>();
-    for (const row of batch) {
-      if (!ids.has(row.id)) continue;
-      const key: Omit<SpendDailyTable, 'requests' | 'errors' | 'input_tokens' | 'output_tokens' | 'cost_usd'> = {
-        day: row.created_at.slice(0, 10),
-        key_id: row.key_id ?? '',
-        team_id: row.team_id ?? '',
-        model: row.model ?? '',
-        provider: row.provider ?? '',
-      };
-      const id = `${key.day}\u0000${key.key_id}\u0000${key.team_id}\u0000${key.model}\u0000${key.provider}`;
-      const sum = sums.get(id) ?? { ...key, requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 };
-      sum.requests++;
-      if (row.status >= 400) sum.errors++;
-      sum.input_tokens += row.input_tokens;
-      sum.output_tokens += row.output_tokens;
-      sum.cost_usd += row.cost_usd;
-      sums.set(id, sum);
-    }
+    for (const row of batch) if (ids.has(row.id)) addToDaily(sums, row);
     for (const sum of sums.values()) {
       await trx
         .insertInto('spend_daily')
@@ -43,4 +26,24 @@ export async function writeBatch(kysely: Kysely<DatabaseTables>, batch: RequestL
     }
     return ids.size;
   });
+}
+
+/** Adds one written row to the day's sums, keyed by day, key, team, model and provider ('' for none). */
+export function addToDaily(sums: Map<string, SpendDailyTable>, row: RequestLogsTable): void {
+  const day = row.created_at.slice(0, 10);
+  const keyId = row.key_id ?? '';
+  const teamId = row.team_id ?? '';
+  const model = row.model ?? '';
+  const provider = row.provider ?? '';
+  const id = `${day}\u0000${keyId}\u0000${teamId}\u0000${model}\u0000${provider}`;
+  let sum = sums.get(id);
+  if (!sum) {
+    sum = { day, key_id: keyId, team_id: teamId, model, provider, requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 };
+    sums.set(id, sum);
+  }
+  sum.requests++;
+  if (row.status >= 400) sum.errors++;
+  sum.input_tokens += row.input_tokens;
+  sum.output_tokens += row.output_tokens;
+  sum.cost_usd += row.cost_usd;
 }

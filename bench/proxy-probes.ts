@@ -17,7 +17,13 @@ export interface LedgerCount {
   rows: number;
 }
 
-/** One scrape: prom-client's event-loop histogram since the previous scrape (each scrape resets it). */
+/**
+ * prom-client samples the loop every 10 ms (eventLoopMonitoringPrecision) and Node's histogram records
+ * the whole interval between two samples: an idle loop reads ~10.1 ms. The delay is what lies beyond it.
+ */
+const SAMPLING_MS = 10;
+
+/** One scrape: prom-client's event-loop histogram since the previous scrape (each scrape resets it), less the sampling interval. */
 export async function eventLoopDelay(url: string, key: string): Promise<EventLoopDelay | null> {
   try {
     const res = await fetch(`${url}/metrics/prometheus`, { headers: { authorization: `Bearer ${key}` } });
@@ -25,7 +31,7 @@ export async function eventLoopDelay(url: string, key: string): Promise<EventLoo
     if (res.status !== 200) return null;
     const read = (name: string) => {
       const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
-      return m ? Number(m[1]) * 1000 : NaN;
+      return m ? Math.max(0, Number(m[1]) * 1000 - SAMPLING_MS) : NaN;
     };
     const out = { p50Ms: read('nodejs_eventloop_lag_p50_seconds'), p99Ms: read('nodejs_eventloop_lag_p99_seconds'), maxMs: read('nodejs_eventloop_lag_max_seconds') };
     return Number.isFinite(out.p99Ms) ? out : null;

@@ -131,3 +131,22 @@ describe('.env.example', () => {
     for (const name of exampleNames) expect(readable.has(name) || composeText.includes(`\${${name}`), name).toBe(true);
   });
 });
+
+describe('deploy/systemd/llm-proxy-backup.{service,timer}', () => {
+  const service = readFileSync(repoPath('deploy/systemd/llm-proxy-backup.service'), 'utf8');
+  const timer = readFileSync(repoPath('deploy/systemd/llm-proxy-backup.timer'), 'utf8');
+
+  test('runs the compiled backup CLI as the service user on a daily timer, with the same config and state folder', () => {
+    const unit = readFileSync(repoPath('deploy/systemd/llm-proxy.service'), 'utf8');
+    const value = (text: string, key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1];
+    expect(value(service, 'ExecStart')).toBe('/usr/bin/node /opt/llm-proxy/dist/backup/backup-cli.js');
+    expect(existsSync(repoPath('src/backup/backup-cli.ts'))).toBe(true);
+    expect(value(service, 'User')).toBe(value(unit, 'User'));
+    for (const name of ['PROXY_API_CONFIG_FILE', 'PROXY_API_DATA_DIR']) {
+      expect(service).toContain(unit.match(new RegExp(`^Environment=${name}=.*$`, 'm'))![0]);
+    }
+    expect(value(service, 'Type')).toBe('oneshot');
+    expect(value(timer, 'OnCalendar')).toMatch(/\d\d:\d\d/);
+    expect(value(timer, 'Persistent')).toBe('true');
+  });
+});

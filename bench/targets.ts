@@ -2,7 +2,7 @@
 // to the work dir), the floor proxies transpiled like its dist/ build, a virtual-key variant, and the
 // request bodies every target is sent.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
@@ -185,6 +185,9 @@ export function build(source: string): void {
   const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: source, encoding: 'utf8' });
   if (result.status !== 0) log(`tsc reported problems (output still emitted):\n${result.stdout}${result.stderr}`);
   if (!existsSync(path.join(source, 'dist/main.js'))) throw new Error('dist/main.js was not built');
+  // npm run build's second half: the console's browser files, which the server reads at start.
+  const web = path.join(source, 'src/console/web');
+  if (existsSync(web)) cpSync(web, path.join(source, 'dist/console/web'), { recursive: true });
 }
 
 /** Checks that a cache-enabled proxy really answers the repeated request from its cache. */

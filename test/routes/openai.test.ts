@@ -1,46 +1,10 @@
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { chatChunk, chatCompletion, chatStream, MockUpstream } from '../support/mock-openai.js';
-import { mockProvider, startProxy, type TestProxy } from '../support/proxy.js';
+import { describe, expect, test } from 'vitest';
+import { chatChunk, chatCompletion, chatStream } from '../support/mock-openai.js';
+import { chatBody, useOpenAIFixture } from './openai-fixture.js';
 
-let primary: MockUpstream;
-let backup: MockUpstream;
-let proxy: TestProxy;
-
-const chatBody = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], ...extra });
-
-async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${proxy.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
-beforeAll(async () => {
-  primary = await MockUpstream.start('primary');
-  backup = await MockUpstream.start('backup');
-  proxy = await startProxy({
-    server: { body_limit_mb: 0.01 },
-    model_overrides: { 'gpt-4-small': { max_tokens: 55, temperature: 0.3 }, 'alias-model': { alias_for: 'gpt-4-small' } },
-    providers: [
-      mockProvider('primary', primary.url, { models: ['gpt-4o', 'text-embedding-3-small', 'dall-e-3', 'gpt-3.5-turbo-instruct'], api_key_env: 'PRIMARY_KEY' }),
-      mockProvider('backup', backup.url, { models: ['gpt-4*', 'text-embedding-*'], priority: 2 }),
-      mockProvider('keyless', backup.url, { models: ['needs-key'], api_key_env: 'UNSET_KEY' }),
-    ],
-  }, { PRIMARY_KEY: 'sk-primary-secret' });
-});
-
-afterEach(() => {
-  primary.reset();
-  backup.reset();
-});
-
-afterAll(async () => {
-  await proxy.close();
-  await primary.close();
-  await backup.close();
-});
+const f = useOpenAIFixture();
+const post = f.post;
 
 describe('endpoints', () => {
   test('chat: the upstream answer comes back byte-compatible, with _proxy_info and headers', async () => {
@@ -55,14 +19,14 @@ describe('endpoints', () => {
     expect(info).toMatchObject({ provider: 'primary', attempt_number: 1, request_id: 'req-123' });
     expect(info.response_time).toBeGreaterThan(0);
     // The upstream received the client's bytes and the provider's key.
-    const [call] = primary.calls('/v1/chat/completions');
+    const [call] = f.primary.calls('/v1/chat/completions');
     expect(call.raw).toBe(JSON.stringify(chatBody()));
     expect(call.headers.authorization).toBe('Bearer sk-primary-secret');
   });
 
   test('unknown request fields pass through to the provider untouched', async () => {
     await post('/v1/chat/completions', chatBody({ reasoning_effort: 'high', new_param: { nested: [1, 2] } }));
-    expect(primary.requests[0].body).toMatchObject({ reasoning_effort: 'high', new_param: { nested: [1, 2] } });
+    expect(f.primary.requests[0].body).toMatchObject({ reasoning_effort: 'high', new_param: { nested: [1, 2] } });
   });
 
   test('a request id is generated when the client sends none', async () => {
@@ -77,7 +41,7 @@ describe('endpoints', () => {
     expect(res.headers.get('x-proxy-provider')).toBe('primary');
     const text = await res.text();
     expect(text).toBe(chatStream(['Hello', ' from', ' primary'], 'gpt-4o', true).join(''));
-    expect(primary.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(f.primary.requests[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
   test('completions, plain and streamed', async () => {
@@ -100,13 +64,13 @@ describe('endpoints', () => {
   });
 
   test('GET /v1/models merges enabled providers and GET /providers lists them', async () => {
-    const models = await (await fetch(`${proxy.url}/v1/models`)).json();
+    const models = await (await fetch(`${f.proxy.url}/v1/models`)).json();
     expect(models.object).toBe('list');
     const ids = models.data.map((m: { id: string }) => m.id);
     expect(ids).toEqual(['gpt-4o', 'text-embedding-3-small', 'dall-e-3', 'gpt-3.5-turbo-instruct']);
     expect(models.data[0]).toMatchObject({ id: 'gpt-4o', object: 'model', owned_by: 'primary', provider_type: 'openai_compatible', enabled: true, forced: false });
     expect(typeof models.data[0].created).toBe('number');
-    const providers = await (await fetch(`${proxy.url}/providers`)).json();
+    const providers = await (await fetch(`${f.proxy.url}/providers`)).json();
     expect(providers.providers.map((p: { name: string; priority: number }) => [p.name, p.priority])).toEqual([
       ['primary', 1],
       ['backup', 2],
@@ -117,7 +81,7 @@ describe('endpoints', () => {
 });
 
 describe('the official openai SDK as client', () => {
-  const client = () => new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const client = () => new OpenAI({ baseURL: `${f.proxy.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 
   test('chat, streamed chat, completions, embeddings, images, models', async () => {
     const sdk = client();
@@ -152,7 +116,7 @@ describe('the official openai SDK as client', () => {
   });
 
   test('an error inside a stream is raised by the SDK', async () => {
-    primary.enqueue({ stream: [`data: ${chatChunk({ role: 'assistant', content: 'Hel' })}\n\n`, ''], cutAfter: 1, gapMs: 50 });
+    f.primary.enqueue({ stream: [`data: ${chatChunk({ role: 'assistant', content: 'Hel' })}\n\n`, ''], cutAfter: 1, gapMs: 50 });
     const stream = await client().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
     const seen: string[] = [];
     const failure = await (async () => {
@@ -171,7 +135,7 @@ describe('bad input', () => {
     const body = await res.json();
     expect(body.error.code).toBe('invalid_request');
     expect(body.error.message).toMatch(/Malformed JSON/);
-    expect(primary.requests).toHaveLength(0);
+    expect(f.primary.requests).toHaveLength(0);
   });
 
   test.each([
@@ -220,7 +184,7 @@ describe('bad input', () => {
     const res = await post('/v1/chat/completions', chatBody({ messages: [{ role: 'user', content: 'x'.repeat(20_000) }] }));
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe('payload_too_large');
-    expect(primary.requests).toHaveLength(0);
+    expect(f.primary.requests).toHaveLength(0);
   });
 
   test('a JSON body that is not an object: 400', async () => {
@@ -230,7 +194,7 @@ describe('bad input', () => {
   });
 
   test('unknown routes answer 404 in the error shape', async () => {
-    const res = await fetch(`${proxy.url}/v1/nope`);
+    const res = await fetch(`${f.proxy.url}/v1/nope`);
     expect(res.status).toBe(404);
     expect((await res.json()).error.code).toBe('not_found');
   });

@@ -116,11 +116,6 @@ export class ResponseStore {
     return this.settings.enabled;
   }
 
-  /** 'redis' when every replica and worker shares it, 'memory' when it is this process's own. */
-  get kind(): 'redis' | 'memory' {
-    return this.redis ? 'redis' : 'memory';
-  }
-
   /** Stores an answer; a store that cannot be reached is reported (the answer itself was delivered). */
   async save(entry: StoredResponse): Promise<void> {
     if (!this.enabled) return;

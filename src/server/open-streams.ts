@@ -16,10 +16,6 @@ export type StreamCutter = (message: string) => Promise<void>;
 export class OpenStreams {
   private readonly cutters = new Set<StreamCutter>();
 
-  get size(): number {
-    return this.cutters.size;
-  }
-
   /** Registers a stream being written; call the returned function when it ends. */
   add(cut: StreamCutter): () => void {
     this.cutters.add(cut);

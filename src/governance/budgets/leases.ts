@@ -18,7 +18,6 @@ export class LeaseKeeper {
   private sweeper: NodeJS.Timeout | null = null;
   private renewer: NodeJS.Timeout | null = null;
   private sweeping = false;
-  expired = 0;
 
   constructor(
     private readonly store: BudgetStore,
@@ -63,7 +62,6 @@ export class LeaseKeeper {
       const records = await this.store.expire(Date.now(), SWEEP_BATCH);
       for (const record of records) this.onExpired(expiryRow(record));
       if (records.length > 0) {
-        this.expired += records.length;
         this.logger.warn({ leases: records.length, usd: records.reduce((sum, r) => sum + r.amount, 0) }, 'budget reservations of a lost process settled at their worst case');
       }
       return records.length;

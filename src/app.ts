@@ -101,9 +101,10 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   await app.register(governancePlugin, { runtime, redis, stores, keys });
   await app.register(fleetPlugin, { runtime, redis, worker: inClusterWorker() ? workerIndex() : 0 });
 
-  await app.register(openaiRoutes, { runtime, condenser, cache });
-  await app.register(responsesRoutes, { runtime, router, store: gateway.responses });
-  await app.register(anthropicRoutes, { runtime, router });
+  const { guardrails } = gateway;
+  await app.register(openaiRoutes, { runtime, condenser, cache, guardrails });
+  await app.register(responsesRoutes, { runtime, router, store: gateway.responses, guardrails });
+  await app.register(anthropicRoutes, { runtime, router, guardrails });
   await app.register(modelRoutes, { runtime, resilience, router });
   await app.register(healthRoutes, { runtime, resilience, cache, redis, alerts: observability.alerts });
   await app.register(statusRoutes, { runtime, resilience, caches: gateway.caches });

@@ -10,6 +10,8 @@ import { ConfigReloader, type ReloadResult } from './config/watch.js';
 import { KeyIndex } from './governance/key-index.js';
 import { AlertManager } from './observability/alerts.js';
 import { Metrics } from './observability/metrics.js';
+import { Guardrails } from './guardrails/guardrails.js';
+import { guardrailMetrics } from './guardrails/metrics.js';
 import { metricsSnapshot, ProviderStats, type ExportedStats, type MetricsSnapshot } from './observability/provider-stats.js';
 import { createTracing, type Tracing } from './observability/tracing.js';
 import { UsageLedger } from './observability/usage.js';
@@ -53,6 +55,8 @@ export interface Gateway {
   quota: ProviderQuota;
   router: Router;
   condenser: Condenser;
+  /** Which guardrails apply to a request, and their decisions counted. */
+  guardrails: Guardrails;
   cache: ResponseCache;
   /** Stored Responses API answers (Redis when configured, so any replica continues a conversation). */
   responses: ResponseStore;
@@ -97,6 +101,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Order matters: the first policy wraps innermost (chaos inside breakers, so breakers see its faults).
   const router = new Router(runtime, [...resilience.policies, quota, metrics.policy(), ...(tracing ? [tracing.policy()] : [])], logger);
   const condenser = new Condenser(runtime, router);
+  const guardrails = new Guardrails(() => runtime.config, guardrailMetrics(metrics.registry, runtime.config.metrics.prefix));
 
   const usage = new UsageLedger();
   const localSnapshot = () => metricsSnapshot({ source: runtime, resilience, cache }, metrics.stats, usage, metrics.startedAt);
@@ -151,5 +156,5 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     await redis?.close();
     await runtime.close();
   };
-  return { runtime, redis, stores, host, resilience, quota, router, condenser, cache, responses, keys, observability, caches, reload, close };
+  return { runtime, redis, stores, host, resilience, quota, router, condenser, guardrails, cache, responses, keys, observability, caches, reload, close };
 }

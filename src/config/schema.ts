@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { discoverySchema } from './discovery-schema.js';
 import { budgetsSchema, databaseSchema } from './governance-schema.js';
+import { guardrailsSchema } from './guardrails-schema.js';
 import { loadTestingSchema } from './load-testing-schema.js';
 import { alertingSchema, loggingSchema, metricsSchema, pricingSchema, telemetrySchema } from './observability-schema.js';
 import { checkProviders, providerSchema } from './providers-schema.js';
@@ -55,6 +56,7 @@ export const configSchema = section({
   database: databaseSchema,
   request_logs: requestLogsSchema,
   budgets: budgetsSchema,
+  guardrails: guardrailsSchema,
   ui: uiSchema,
   chaos_engineering: chaosEngineeringSchema,
 })

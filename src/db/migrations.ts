@@ -139,5 +139,13 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // Guardrails: what each request's checks decided, and the names keys and teams add (expand-only).
+    '006_guardrails': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('request_logs').addColumn('guardrails', 'text').execute();
+        await db.schema.alterTable('teams').addColumn('guardrails', 'text').execute();
+        await db.schema.alterTable('virtual_keys').addColumn('guardrails', 'text').execute();
+      },
+    },
   };
 }

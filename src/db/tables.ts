@@ -11,6 +11,8 @@ export interface LimitColumns {
   budget_soft_limit_pct: number | null;
   store_bodies: number | null;
   metadata: string;
+  /** Guardrail names (JSON array) added to the configuration's defaults. */
+  guardrails: string | null;
 }
 
 export interface TeamsTable extends LimitColumns {
@@ -64,6 +66,8 @@ export interface RequestLogsTable {
   response_body: string | null;
   /** null: settled by its request. 'expiry': its process died and the reserved worst case was counted. */
   settled_by: string | null;
+  /** The request's guardrail outcomes (JSON array of {name, phase, decision, ms, hits, entities, reason}); null when none ran. */
+  guardrails: string | null;
 }
 
 /** Daily sums of the ledger by key, team, model and provider ('' for none), kept with each batch written. */

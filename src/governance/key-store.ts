@@ -31,6 +31,7 @@ const NO_LIMITS = {
   budget_soft_limit_pct: null,
   store_bodies: null,
   metadata: '{}',
+  guardrails: null,
 };
 
 export interface ListQuery {

@@ -20,13 +20,15 @@ const limitFields = {
   tpm: z.number().int().positive().nullable(),
   max_parallel: z.number().int().positive().nullable(),
   models: z.array(z.string().min(1).max(100)).max(200).nullable(),
+  /** Guardrail names (guardrails.definitions) added to the defaults for this key's or team's requests. */
+  guardrails: z.array(z.string().min(1).max(64)).max(32).nullable(),
   metadata: z
     .record(z.string(), z.unknown())
     .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES, `metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`),
 };
 
 /** What a new key or team has where the request says nothing. */
-const limitDefaults = { models: null, rpm: null, tpm: null, max_parallel: null, budget: null, store_bodies: null, metadata: {} };
+const limitDefaults = { models: null, rpm: null, tpm: null, max_parallel: null, budget: null, store_bodies: null, metadata: {}, guardrails: null };
 
 const keyFields = {
   alias: z.string().min(1).max(128).nullable(),

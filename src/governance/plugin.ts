@@ -179,7 +179,7 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
     },
   });
 
-  await app.register(governanceRoutes, { store, budgets, changed: reload });
+  await app.register(governanceRoutes, { store, budgets, changed: reload, guardrails: () => runtime.config.guardrails.definitions.map((d) => d.name) });
   await app.register(ledgerRoutes, { db });
 
   app.addHook('onClose', async () => {

@@ -2,7 +2,7 @@
 import type { TeamsTable, VirtualKeysTable } from '../db/tables.js';
 import type { Budget } from './limits.js';
 
-type Limits = Pick<TeamsTable, 'models' | 'rpm' | 'tpm' | 'max_parallel' | 'budget_max_usd' | 'budget_period' | 'budget_soft_limit_pct' | 'store_bodies' | 'metadata'>;
+type Limits = Pick<TeamsTable, 'models' | 'rpm' | 'tpm' | 'max_parallel' | 'budget_max_usd' | 'budget_period' | 'budget_soft_limit_pct' | 'store_bodies' | 'metadata' | 'guardrails'>;
 
 export interface LimitsView {
   models: string[] | null;
@@ -12,6 +12,7 @@ export interface LimitsView {
   budget: Budget | null;
   store_bodies: boolean | null;
   metadata: Record<string, unknown>;
+  guardrails: string[] | null;
 }
 
 function limits(row: Limits): LimitsView {
@@ -23,6 +24,7 @@ function limits(row: Limits): LimitsView {
     budget: row.budget_max_usd === null ? null : { max_usd: Number(row.budget_max_usd), period: row.budget_period as Budget['period'], soft_limit_pct: row.budget_soft_limit_pct },
     store_bodies: row.store_bodies === null ? null : Boolean(row.store_bodies),
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    guardrails: row.guardrails === null || row.guardrails === undefined ? null : (JSON.parse(row.guardrails) as string[]),
   };
 }
 
@@ -40,6 +42,7 @@ export function limitColumns(input: Partial<LimitsView>): Partial<Limits> {
   }
   if ('store_bodies' in input) out.store_bodies = input.store_bodies === null || input.store_bodies === undefined ? null : Number(input.store_bodies);
   if ('metadata' in input) out.metadata = JSON.stringify(input.metadata ?? {});
+  if ('guardrails' in input) out.guardrails = input.guardrails === null || input.guardrails === undefined ? null : JSON.stringify(input.guardrails);
   return out;
 }
 

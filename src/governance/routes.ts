@@ -20,8 +20,17 @@ function page(request: FastifyRequest): { limit: number; cursor?: string } {
 
 const id = (request: FastifyRequest) => (request.params as { id: string }).id;
 
-export async function governanceRoutes(app: FastifyInstance, opts: { store: KeyStore; budgets: Budgets; changed: () => Promise<void> }): Promise<void> {
+export async function governanceRoutes(app: FastifyInstance, opts: { store: KeyStore; budgets: Budgets; changed: () => Promise<void>; guardrails: () => readonly string[] }): Promise<void> {
   const { store, budgets, changed } = opts;
+  /** A key's or team's guardrails must be defined in the configuration in force. */
+  const known = <T extends { guardrails?: string[] | null }>(input: T): T => {
+    const defined = opts.guardrails();
+    const unknown = (input.guardrails ?? []).find((name) => !defined.includes(name));
+    if (unknown !== undefined) {
+      throw new ProxyError('invalid_request', `guardrails: '${unknown}' is not a guardrail defined in guardrails.definitions (defined: ${defined.join(', ') || 'none'})`, 'guardrails');
+    }
+    return input;
+  };
   /** Adds the budget's current period (spent, reserved, left); null when unreadable (its store is down). */
   const withUsage = async <T extends KeyView | TeamView>(view: T) => ({
     ...view,
@@ -29,7 +38,7 @@ export async function governanceRoutes(app: FastifyInstance, opts: { store: KeyS
   });
 
   app.post('/v1/keys', ADMIN, async (request, reply) => {
-    const { row, secret } = await store.createKey(validate(keyCreateSchema, request.body));
+    const { row, secret } = await store.createKey(known(validate(keyCreateSchema, request.body)));
     await changed();
     return reply.code(201).send({ ...keyView(row), key: secret });
   });
@@ -44,7 +53,7 @@ export async function governanceRoutes(app: FastifyInstance, opts: { store: KeyS
   app.get('/v1/keys/:id', ADMIN, async (request) => withUsage(keyView(await store.getKey(id(request)))));
 
   app.patch('/v1/keys/:id', ADMIN, async (request) => {
-    const row = await store.updateKey(id(request), validate(keyPatchSchema, request.body));
+    const row = await store.updateKey(id(request), known(validate(keyPatchSchema, request.body)));
     await changed();
     return keyView(row);
   });
@@ -63,7 +72,7 @@ export async function governanceRoutes(app: FastifyInstance, opts: { store: KeyS
   });
 
   app.post('/v1/teams', ADMIN, async (request, reply) => {
-    const row = await store.createTeam(validate(teamCreateSchema, request.body));
+    const row = await store.createTeam(known(validate(teamCreateSchema, request.body)));
     await changed();
     return reply.code(201).send(teamView(row));
   });
@@ -77,7 +86,7 @@ export async function governanceRoutes(app: FastifyInstance, opts: { store: KeyS
   app.get('/v1/teams/:id', ADMIN, async (request) => withUsage(teamView(await store.getTeam(id(request)))));
 
   app.patch('/v1/teams/:id', ADMIN, async (request) => {
-    const row = await store.updateTeam(id(request), validate(teamPatchSchema, request.body));
+    const row = await store.updateTeam(id(request), known(validate(teamPatchSchema, request.body)));
     await changed();
     return teamView(row);
   });

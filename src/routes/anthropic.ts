@@ -16,6 +16,10 @@ import type { Runtime } from '../runtime.js';
 import { shapeError } from '../server/errors.js';
 import { sseEvent } from '../upstream/sse.js';
 import { clientLink, openStream, sendJsonResult, validate, writeStream } from './respond.js';
+import { guardInput, guardJson, streamBlocked, type Guardrails } from '../guardrails/guardrails.js';
+import { messagesInput, messagesOutput } from '../guardrails/slots.js';
+import { guardMessageEvents } from '../guardrails/stream-anthropic.js';
+import { guardChunks } from '../guardrails/stream-chunks.js';
 
 /** Anthropic's error type for each status this proxy answers with. */
 const ERROR_TYPES: Record<number, string> = {
@@ -36,8 +40,8 @@ export function anthropicErrorType(status: number): string {
 /** Client headers the Messages API defines, forwarded to an Anthropic upstream on pass-through. */
 const PASS_HEADERS = ['anthropic-beta'];
 
-export default async function anthropicRoutes(app: FastifyInstance, opts: { runtime: Runtime; router: Router }): Promise<void> {
-  const { runtime, router } = opts;
+export default async function anthropicRoutes(app: FastifyInstance, opts: { runtime: Runtime; router: Router; guardrails: Guardrails }): Promise<void> {
+  const { runtime, router, guardrails } = opts;
 
   // Scoped to this plugin: every error on /v1/messages (auth and rate limits included) in Anthropic's shape.
   app.setErrorHandler((error, request, reply) => {
@@ -55,6 +59,9 @@ export default async function anthropicRoutes(app: FastifyInstance, opts: { runt
     const changed = applyModelOverrides(body as AnthropicRequest & Record<string, unknown>, runtime.config.model_overrides);
     const model = body.model;
     request.proxy.model = model;
+    const guard = guardrails.start(request);
+    const masked = await guardInput(guard, reply, () => messagesInput(body as Record<string, unknown>));
+    const checksOutput = guard !== null && guard.checksOutput;
     const passHeaders = pickHeaders(request, PASS_HEADERS);
     const trace = pickHeaders(request, ['traceparent', 'tracestate']);
     const options = {
@@ -62,7 +69,7 @@ export default async function anthropicRoutes(app: FastifyInstance, opts: { runt
       model,
       client: clientLink(reply),
       requestId: request.id,
-      rawBody: changed ? undefined : request.rawBody,
+      rawBody: changed || masked ? undefined : request.rawBody,
       forwardHeaders: trace,
     };
     // Translated once, and only when a provider that needs it is tried.
@@ -75,7 +82,8 @@ export default async function anthropicRoutes(app: FastifyInstance, opts: { runt
       const outcome = await router.dispatch(options, (adapter, ctx) => openStream(openEvents(adapter, ctx)));
       return writeStream(request, reply, outcome, { encode: (text) => text, done: '', encodeError: encodeStreamError });
     }
-    const outcome = await router.dispatch(options, (adapter, ctx) => messageOf(adapter, ctx));
+    const dispatched = await router.dispatch(options, (adapter, ctx) => messageOf(adapter, ctx));
+    const outcome = guard ? { ...dispatched, value: await guardJson(guard, reply, dispatched.value, messagesOutput) } : dispatched;
     const usage = toUsage(outcome.value.data.usage);
     const cost = costInfo(request, runtime.config, { ...outcome, value: { data: { usage } } });
     sendJsonResult(request, reply, outcome, { enabled: runtime.config.server.proxy_info, extra: cost });
@@ -90,8 +98,13 @@ export default async function anthropicRoutes(app: FastifyInstance, opts: { runt
     }
 
     async function openEvents(adapter: ProviderAdapter, ctx: AttemptContext): Promise<ChunkStream> {
-      if (adapter.messagesStream) return relayEvents(await adapter.messagesStream(body, passThrough(ctx)), request);
-      return encodeChunks(await adapter.chatStream(canonical(), translated(ctx)), model, request);
+      const blocked = streamBlocked(request);
+      if (adapter.messagesStream) {
+        const events = await adapter.messagesStream(body, passThrough(ctx));
+        return relayEvents(guard && checksOutput ? guardMessageEvents(events, guard, guardrails.stream, blocked) : events, request);
+      }
+      const chunks = await adapter.chatStream(canonical(), translated(ctx));
+      return encodeChunks(guard && checksOutput ? guardChunks(chunks, guard, guardrails.stream, 'chat', blocked) : chunks, model, request);
     }
   });
 }

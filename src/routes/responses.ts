@@ -19,9 +19,13 @@ import type { Router } from '../routing/router.js';
 import type { Runtime } from '../runtime.js';
 import { sseEvent } from '../upstream/sse.js';
 import { clientLink, openStream, sendJsonResult, traceHeaders, validate, writeStream } from './respond.js';
+import { guardInput, guardJson, streamBlocked, type Guardrails } from '../guardrails/guardrails.js';
+import { responsesInputSlots, responsesOutput } from '../guardrails/slots.js';
+import { guardResponseEvents } from '../guardrails/stream-responses.js';
+import { guardChunks } from '../guardrails/stream-chunks.js';
 
-export default async function responsesRoutes(app: FastifyInstance, opts: { runtime: Runtime; router: Router; store: ResponseStore }): Promise<void> {
-  const { runtime, router, store } = opts;
+export default async function responsesRoutes(app: FastifyInstance, opts: { runtime: Runtime; router: Router; store: ResponseStore; guardrails: Guardrails }): Promise<void> {
+  const { runtime, router, store, guardrails } = opts;
 
   app.post('/v1/responses', async (request: FastifyRequest, reply: FastifyReply) => {
     const body = validate(responsesRequestSchema, request.body);
@@ -29,21 +33,30 @@ export default async function responsesRoutes(app: FastifyInstance, opts: { runt
     const model = body.model;
     request.proxy.model = model;
     const resolved = await resolveInput(body, store);
+    // Upstream gets the conversation as the input guardrails left it; the store keeps the client's own.
+    const guard = guardrails.start(request);
+    let sent = resolved;
+    const masked = await guardInput(guard, reply, () => {
+      sent = { ...resolved, own: structuredClone(resolved.own), history: structuredClone(resolved.history) };
+      if (Array.isArray(body.input)) body.input = structuredClone(body.input);
+      return responsesInputSlots(body, sent);
+    });
+    const checksOutput = guard !== null && guard.checksOutput;
     const keep = store.enabled && body.store !== false;
     const options = {
       op: 'chat' as const,
       model,
       client: clientLink(reply),
       requestId: request.id,
-      rawBody: changed ? undefined : request.rawBody,
+      rawBody: changed || masked ? undefined : request.rawBody,
       forwardHeaders: traceHeaders(request),
     };
     // Translated once, and only when a provider that needs it is tried.
     let chat: ChatRequest | undefined;
-    const canonical = () => (chat ??= responsesToChat(body, fullConversation(body, resolved)));
+    const canonical = () => (chat ??= responsesToChat(body, fullConversation(body, sent)));
     /** What a pass-through attempt sends: the client's bytes, or the conversation spelled out. */
     const forUpstream = (adapter: ProviderAdapter, ctx: AttemptContext): [Record<string, unknown>, AttemptContext] => {
-      const expanded = passThroughBody(body, resolved, adapter.name);
+      const expanded = passThroughBody(body, sent, adapter.name);
       return expanded ? [expanded, { ...ctx, rawBody: undefined }] : [body, ctx];
     };
     const save = (response: Record<string, unknown>, origin: 'gateway' | 'upstream', provider: string): Promise<void> =>
@@ -56,18 +69,23 @@ export default async function responsesRoutes(app: FastifyInstance, opts: { runt
 
       async function openEvents(adapter: ProviderAdapter, ctx: AttemptContext): Promise<ChunkStream> {
         if (adapter.responsesStream) {
-          const [sent, context] = forUpstream(adapter, ctx);
+          const [upstreamBody, context] = forUpstream(adapter, ctx);
           const relay = new UpstreamRelay(body, model);
           failed = (error) => relay.fail(error);
-          return relay.run(await adapter.responsesStream(sent, context), request, (response) => void save(response, 'upstream', adapter.name));
+          const events = await adapter.responsesStream(upstreamBody, context);
+          const checked = guard && checksOutput ? guardResponseEvents(events, guard, guardrails.stream, streamBlocked(request)) : events;
+          return relay.run(checked, request, (response) => void save(response, 'upstream', adapter.name));
         }
         const encoder = new ResponsesEventEncoder(body, model);
         failed = (error) => encoder.fail(error);
-        return encodeChunks(await adapter.chatStream(canonical(), { ...ctx, rawBody: undefined }), encoder, request, (response) => void save(response, 'gateway', adapter.name));
+        const chunks = await adapter.chatStream(canonical(), { ...ctx, rawBody: undefined });
+        const checked = guard && checksOutput ? guardChunks(chunks, guard, guardrails.stream, 'chat', streamBlocked(request)) : chunks;
+        return encodeChunks(checked, encoder, request, (response) => void save(response, 'gateway', adapter.name));
       }
     }
 
-    const outcome = await router.dispatch(options, (adapter, ctx) => responseOf(adapter, ctx));
+    const dispatched = await router.dispatch(options, (adapter, ctx) => responseOf(adapter, ctx));
+    const outcome = guard ? { ...dispatched, value: await guardJson(guard, reply, dispatched.value, responsesOutput) } : dispatched;
     const usage = chatUsage(outcome.value.data.usage);
     const cost = usage ? costInfo(request, runtime.config, { ...outcome, value: { data: { usage } } }) : undefined;
     // Stored before the answer is sent: a next turn on another replica finds it.
@@ -79,8 +97,8 @@ export default async function responsesRoutes(app: FastifyInstance, opts: { runt
 
     async function responseOf(adapter: ProviderAdapter, ctx: AttemptContext): Promise<JsonResult> {
       if (adapter.responses) {
-        const [sent, context] = forUpstream(adapter, ctx);
-        return adapter.responses(sent, context);
+        const [upstreamBody, context] = forUpstream(adapter, ctx);
+        return adapter.responses(upstreamBody, context);
       }
       const { data } = await adapter.chat(canonical(), { ...ctx, rawBody: undefined });
       return { data: chatToResponse(data, body, model) };

@@ -1,6 +1,7 @@
 // Per-request bookkeeping: the request id (an incoming x-request-id is kept), the state later stages
 // fill in (model, provider, attempts, tokens), and the one log line written when the response ends.
 import type { Principal } from '../governance/key-index.js';
+import type { GuardSession } from '../guardrails/session.js';
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Usage } from '../providers/types.js';
@@ -40,6 +41,8 @@ export interface RequestState {
   logged: boolean;
   /** Sees every chunk of a streamed answer as it is sent (usage counting, time to first token). */
   onChunk: ((chunk: string) => void) | null;
+  /** The request's guardrails, when any apply to it. */
+  guard: GuardSession | null;
 }
 
 /** Runs once per request, just before its log line, on both the JSON and the stream path (metrics, usage, tracing). */
@@ -55,7 +58,7 @@ declare module 'fastify' {
 }
 
 export function newRequestState(route: string | null = null, routeConfig?: FastifyContextConfig): RequestState {
-  return { startedAt: performance.now(), route, routeConfig, model: null, requestedModel: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, principal: null, onBody: null, ttftMs: null, streamed: false, extra: {}, logged: false, onChunk: null };
+  return { startedAt: performance.now(), route, routeConfig, model: null, requestedModel: null, provider: null, attempts: 0, upstreamMs: 0, usage: null, errorCode: null, keyHash: null, isAdmin: false, principal: null, onBody: null, ttftMs: null, streamed: false, extra: {}, logged: false, onChunk: null, guard: null };
 }
 
 /** Time the proxy itself spent on the request so far, excluding upstream time. */

@@ -24,7 +24,7 @@ beforeAll(async () => {
   proxy = await startProxy({ hot_reload: { enabled: false }, auth: { admin_keys: [ADMIN] }, database: database.config, providers: [mockProvider('p', upstream.url)] });
   // Late on the last day of the range, and just after it.
   for (const [id, at] of [['late', '2026-12-31T23:30:00.000Z'], ['next', '2027-01-01T00:00:00.000Z']]) {
-    proxy.app.ledger.push({ id: `row-${id}`, request_id: `dates-${id}`, created_at: at, key_id: 'key_dates', key_alias: null, team_id: null, route: '/v1/chat/completions', model: 'dates-model', provider: 'p', status: 200, error_code: null, attempts: 1, input_tokens: 1, output_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 1, latency_ms: 1, ttft_ms: null, cache_hit: 0, stream: 0, request_body: null, response_body: null, settled_by: null });
+    proxy.app.ledger.push({ id: `row-${id}`, request_id: `dates-${id}`, created_at: at, key_id: 'key_dates', key_alias: null, team_id: null, route: '/v1/chat/completions', model: 'dates-model', provider: 'p', status: 200, error_code: null, attempts: 1, input_tokens: 1, output_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 1, latency_ms: 1, ttft_ms: null, cache_hit: 0, stream: 0, request_body: null, response_body: null, settled_by: null, guardrails: null });
   }
   await proxy.app.ledger.flush();
 });

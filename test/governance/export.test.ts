@@ -141,7 +141,7 @@ describe('bodies and export', () => {
   });
 
   test('retention deletes rows past retention_days in batches; the daily rollups stay', async () => {
-    const old = { id: 'export-ancient-row', request_id: 'export-ancient', created_at: '2020-01-01T00:00:00.000Z', key_id: null, key_alias: null, team_id: null, route: '/v1/chat/completions', model: 'ancient-model', provider: 'p', status: 200, error_code: null, attempts: 1, input_tokens: 1, output_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 1, latency_ms: 1, ttft_ms: null, cache_hit: 0, stream: 0, request_body: null, response_body: null, settled_by: null };
+    const old = { id: 'export-ancient-row', request_id: 'export-ancient', created_at: '2020-01-01T00:00:00.000Z', key_id: null, key_alias: null, team_id: null, route: '/v1/chat/completions', model: 'ancient-model', provider: 'p', status: 200, error_code: null, attempts: 1, input_tokens: 1, output_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 1, latency_ms: 1, ttft_ms: null, cache_hit: 0, stream: 0, request_body: null, response_body: null, settled_by: null, guardrails: null };
     proxy.app.ledger.push(old);
     await proxy.app.ledger.flush();
     expect(await deleteExpired(proxy.app.database, 30)).toBe(1);

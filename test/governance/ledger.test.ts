@@ -137,7 +137,7 @@ describe.each(['sqlite', 'postgres'] as DialectName[])('ledger on %s', (dialect)
   test('a row written twice (a retried batch) is counted once', async () => {
     const before = (await admin('/v1/spend?group_by=model')).body.data.find((g: any) => g.group === 'dup-model');
     expect(before).toBeUndefined();
-    const dup = { id: `${dialect}-dup-row`, request_id: `${dialect}-dup`, created_at: new Date().toISOString(), key_id: null, key_alias: null, team_id: null, route: '/v1/chat/completions', model: 'dup-model', provider: 'p', status: 200, error_code: null, attempts: 1, input_tokens: 10, output_tokens: 5, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 0.5, latency_ms: 1, ttft_ms: null, cache_hit: 0, stream: 0, request_body: null, response_body: null, settled_by: null };
+    const dup = { id: `${dialect}-dup-row`, request_id: `${dialect}-dup`, created_at: new Date().toISOString(), key_id: null, key_alias: null, team_id: null, route: '/v1/chat/completions', model: 'dup-model', provider: 'p', status: 200, error_code: null, attempts: 1, input_tokens: 10, output_tokens: 5, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 0.5, latency_ms: 1, ttft_ms: null, cache_hit: 0, stream: 0, request_body: null, response_body: null, settled_by: null, guardrails: null };
     proxy.app.ledger.push(dup);
     await proxy.app.ledger.flush();
     proxy.app.ledger.push({ ...dup });

@@ -14,7 +14,7 @@ const row = (id: string, status = 200): RequestLogsTable => ({
   id, request_id: `req-${id}`, created_at: '2026-12-04T10:00:00.000Z', key_id: null, key_alias: null, team_id: null,
   route: '/v1/chat/completions', model: 'm', provider: 'p', status, error_code: status >= 400 ? 'upstream_error' : null, attempts: 1,
   input_tokens: 10, output_tokens: 5, cached_tokens: 0, reasoning_tokens: 0, cost_usd: 0.5, latency_ms: 1.5, ttft_ms: null,
-  cache_hit: 0, stream: 0, request_body: null, response_body: null, settled_by: null,
+  cache_hit: 0, stream: 0, request_body: null, response_body: null, settled_by: null, guardrails: null,
 });
 
 describe('sqliteBatchWriter', () => {

@@ -106,5 +106,6 @@ export function expiryRow(record: LeaseRecord): RequestLogsTable {
     request_body: null,
     response_body: null,
     settled_by: 'expiry',
+    guardrails: null,
   };
 }

@@ -31,9 +31,9 @@ function limitParam(query: Query): number {
 }
 
 export function logView(row: RequestLogsTable, withBodies = false) {
-  const { request_body, response_body, cache_hit, stream, ...rest } = row;
-  const parse = (text: string | null) => (text === null ? null : (JSON.parse(text) as unknown));
-  return { ...rest, cost_usd: Number(rest.cost_usd), cache_hit: Boolean(cache_hit), stream: Boolean(stream), ...(withBodies && { request_body: parse(request_body), response_body: parse(response_body) }) };
+  const { request_body, response_body, cache_hit, stream, guardrails, ...rest } = row;
+  const parse = (text: string | null | undefined) => (text === null || text === undefined ? null : (JSON.parse(text) as unknown));
+  return { ...rest, cost_usd: Number(rest.cost_usd), cache_hit: Boolean(cache_hit), stream: Boolean(stream), guardrails: parse(guardrails), ...(withBodies && { request_body: parse(request_body), response_body: parse(response_body) }) };
 }
 
 export async function ledgerRoutes(app: FastifyInstance, opts: { db: Db }): Promise<void> {

@@ -52,5 +52,6 @@ export function ledgerRow(request: FastifyRequest, reply: FastifyReply, status: 
     request_body: null,
     response_body: null,
     settled_by: null,
+    guardrails: state.guard ? JSON.stringify(state.guard.list) : null,
   };
 }

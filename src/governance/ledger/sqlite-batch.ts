@@ -9,7 +9,7 @@ import { addToDaily } from './write-batch.js';
 const COLUMNS = [
   'id', 'request_id', 'created_at', 'key_id', 'key_alias', 'team_id', 'route', 'model', 'provider', 'status', 'error_code', 'attempts',
   'input_tokens', 'output_tokens', 'cached_tokens', 'reasoning_tokens', 'cost_usd', 'latency_ms', 'ttft_ms', 'cache_hit', 'stream',
-  'request_body', 'response_body', 'settled_by',
+  'request_body', 'response_body', 'settled_by', 'guardrails',
 ] as const satisfies readonly (keyof RequestLogsTable)[];
 
 const SUMS = ['requests', 'errors', 'input_tokens', 'output_tokens', 'cost_usd'] as const satisfies readonly (keyof SpendDailyTable)[];

@@ -82,17 +82,18 @@ export const scanIban: Scanner = (text, out) => {
   }
 };
 
-// E.164 (compact or grouped, optional "(0)"), NANP "(415) 555-2671" / "415-555-2671", and national
+// E.164 (compact or grouped, optional "(0)", "00" for "+"), NANP "(415) 555-2671" / "415-555-2671", and national
 // numbers with a trunk 0 in separated groups ("06 12 34 56 78", "020 7946 0958", "07700 900123").
 // Not preceded or followed by a word, a dot, a slash or another separated digit group, so dates,
 // versions, IPs, paths and parts of longer numbers are left alone.
 const PHONE_RE = new RegExp(
   String.raw`(?<![\w+.\-/:]|\d[ .\-])(?:` +
     String.raw`\+\d{7,15}` +
-    String.raw`|\+\d{1,4}(?:[ .\-]?\(\d{1,4}\))?[ .\-]?\d{1,5}(?:[ .\-]\d{1,5}){0,6}` +
+    String.raw`|\+\d{1,4}(?:[ .\-]?\(\d{1,4}\))?[ .\-]?\d{1,5}(?:[ .\-]\d{1,8}){0,6}` +
+    String.raw`|00[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\))?[ .\-]\d{1,5}(?:[ .\-]\d{1,8}){1,6}` +
     String.raw`|\([2-9]\d{2}\) ?[2-9]\d{2}[ .\-]\d{4}` +
     String.raw`|[2-9]\d{2}([ .\-])[2-9]\d{2}\1\d{4}` +
-    String.raw`|0\d{1,4}([ .\-])\d{2,6}(?:\2\d{2,4}){0,4}` +
+    String.raw`|0\d{1,4}([ .\-])\d{2,8}(?:\2\d{2,4}){0,4}` +
     String.raw`)(?![\w/]|[.\-]\d| \d)`,
   'g',
 );
@@ -102,15 +103,16 @@ export const scanPhone: Scanner = (text, out) => {
   PHONE_RE.lastIndex = 0;
   for (let m = PHONE_RE.exec(text); m; m = PHONE_RE.exec(text)) {
     const raw = m[0];
-    const digits = raw.replace(NON_DIGITS_RE, '').length;
+    let digits = raw.replace(NON_DIGITS_RE, '').length;
+    if (raw.startsWith('00')) digits -= 2; // the international prefix, as '+'
     if (digits < 7 || digits > 15) continue;
-    if (raw[0] === '0') {
+    if (raw[0] === '+' || raw.startsWith('00')) {
+      if (digits < 8) continue;
+    } else if (raw[0] === '0') {
       // Trunk-0 national numbers: 9–12 digits; with a single separator, a 3–5 digit area code first.
       if (digits < 9 || digits > 12) continue;
       const sep = raw.indexOf(m[2]);
       if (sep === raw.lastIndexOf(m[2]) && (sep < 3 || sep > 5)) continue;
-    } else if (raw[0] === '+' && digits < 8) {
-      continue;
     }
     out.push({ start: m.index, end: m.index + raw.length, entity: 'PHONE' });
   }

@@ -22,14 +22,14 @@ describe('piiDetector: email', () => {
 
 describe('piiDetector: phone', () => {
   it('finds E.164 and national formats', () => {
-    for (const phone of ['+44 20 7946 0958', '(415) 555-2671', '415-555-2671', '415.555.2671', '+1 415 555 2671', '06 12 34 56 78', '+14155552671', '+44 (0)20 7946 0958', '020 7946 0958', '07700 900123', '+33 6 12 34 56 78']) {
+    for (const phone of ['+44 20 7946 0958', '(415) 555-2671', '415-555-2671', '415.555.2671', '+1 415 555 2671', '06 12 34 56 78', '+14155552671', '+44 (0)20 7946 0958', '020 7946 0958', '07700 900123', '+33 6 12 34 56 78', '0049 30 1234567', '030 12345678', '+49 30 1234567', '+1 (415) 555-2671']) {
       expect(scan(`Call me on ${phone}, thanks`), phone).toEqual([['PHONE', phone]]);
       expect(scan(phone), phone).toEqual([['PHONE', phone]]);
     }
   });
 
   it('leaves dates, times, versions, IPs, plain long numbers and parts of longer numbers', () => {
-    for (const text of ['on 2024-01-15 at 10:30:45', 'version 1.2.3 and 10.4.2', 'order 12345678 shipped', 'id 123456789012', 'pi is 3.14159265358', 'see 01.02.2024', '123-456-7890', '415-555-2671-99', 'ISBN 978-3-16-148410-0', 'from 1999 to 2024 about 4096 tokens', '1 415 555 2671 3']) {
+    for (const text of ['on 2024-01-15 at 10:30:45', 'version 1.2.3 and 10.4.2', 'order 12345678 shipped', 'id 123456789012', 'pi is 3.14159265358', 'see 01.02.2024', '123-456-7890', '415-555-2671-99', 'ISBN 978-3-16-148410-0', 'from 1999 to 2024 about 4096 tokens', '1 415 555 2671 3', 'host 192.168.100.200', '4111 1111 1111 1111', 'price 1,234,567.89 and 1 234 567', '00 12 34 56']) {
       expect(scan(text).filter(([e]) => e === 'PHONE'), text).toEqual([]);
     }
   });

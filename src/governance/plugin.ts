@@ -21,6 +21,7 @@ import { ledgerRoutes } from './ledger/routes.js';
 import { LedgerWriter } from './ledger/writer.js';
 import { RequestLimits } from './request-limits.js';
 import { governanceRoutes } from './routes.js';
+import { guardrailRoutes } from '../guardrails/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -181,6 +182,7 @@ async function governancePlugin(app: FastifyInstance, opts: GovernanceOptions): 
 
   await app.register(governanceRoutes, { store, budgets, changed: reload, guardrails: () => runtime.config.guardrails.definitions.map((d) => d.name) });
   await app.register(ledgerRoutes, { db });
+  await app.register(guardrailRoutes, { db, config: () => runtime.config.guardrails });
 
   app.addHook('onClose', async () => {
     closed = true;

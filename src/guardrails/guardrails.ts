@@ -46,8 +46,8 @@ export class Guardrails {
 }
 
 /** Runs the input guardrails over a request's text slots, writing masks back. Returns whether the body changed. */
-export async function guardInput(guard: GuardSession | null, reply: FastifyReply, slots: () => Slots): Promise<boolean> {
-  if (!guard?.has('input')) return false;
+export async function guardInput(guard: GuardSession, reply: FastifyReply, slots: () => Slots): Promise<boolean> {
+  if (!guard.has('input')) return false;
   const s = slots();
   const texts = s.texts();
   try {

@@ -60,7 +60,7 @@ export default async function anthropicRoutes(app: FastifyInstance, opts: { runt
     const model = body.model;
     request.proxy.model = model;
     const guard = guardrails.start(request);
-    const masked = await guardInput(guard, reply, () => messagesInput(body as Record<string, unknown>));
+    const masked = guard !== null && (await guardInput(guard, reply, () => messagesInput(body as Record<string, unknown>)));
     const checksOutput = guard !== null && guard.checksOutput;
     const passHeaders = pickHeaders(request, PASS_HEADERS);
     const trace = pickHeaders(request, ['traceparent', 'tracestate']);

@@ -81,7 +81,7 @@ export default async function openaiRoutes(app: FastifyInstance, opts: { runtime
       const { model, stream } = body as { model: string; stream?: boolean | null };
       request.proxy.model = model;
       const guard = guardrails.start(request);
-      const masked = await guardInput(guard, reply, () => s.input(body as Record<string, unknown>));
+      const masked = guard !== null && (await guardInput(guard, reply, () => s.input(body as Record<string, unknown>)));
       const options = {
         op: s.op,
         model,

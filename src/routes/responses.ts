@@ -36,11 +36,11 @@ export default async function responsesRoutes(app: FastifyInstance, opts: { runt
     // Upstream gets the conversation as the input guardrails left it; the store keeps the client's own.
     const guard = guardrails.start(request);
     let sent = resolved;
-    const masked = await guardInput(guard, reply, () => {
+    const masked = guard !== null && (await guardInput(guard, reply, () => {
       sent = { ...resolved, own: structuredClone(resolved.own), history: structuredClone(resolved.history) };
       if (Array.isArray(body.input)) body.input = structuredClone(body.input);
       return responsesInputSlots(body, sent);
-    });
+    }));
     const checksOutput = guard !== null && guard.checksOutput;
     const keep = store.enabled && body.store !== false;
     const options = {

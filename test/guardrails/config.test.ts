@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { EchoUpstream } from '../support/echo-upstream.js';
+import { startProxy } from '../support/proxy.js';
 
 const PROVIDER = 'providers:\n  - name: openai\n    type: openai\n    models: [gpt-4o]\n';
 
@@ -49,5 +51,26 @@ describe('guardrails configuration', () => {
   ])('%s', (text, expected) => {
     const found = problems(text);
     expect(found.some((p) => p.startsWith(expected)), found.join('\n')).toBe(true);
+  });
+});
+
+describe('a reload', () => {
+  test('applies changed guardrails to the next request, without a restart', async () => {
+    const upstream = await new EchoUpstream().listen();
+    const base = { hot_reload: { enabled: false }, providers: [{ name: 'oa', type: 'openai', base_url: `${upstream.url}/v1`, models: ['gpt-*'], max_retries: 0 }] };
+    const proxy = await startProxy(base);
+    const ask = () =>
+      fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-x', messages: [{ role: 'user', content: 'project nightingale' }] }) });
+    try {
+      expect((await ask()).status).toBe(200);
+      writeFileSync(proxy.configFile, JSON.stringify({ ...base, guardrails: { definitions: [{ name: 'words', type: 'regex', patterns: ['(?i)nightingale'] }], default: ['words'] } }));
+      expect(proxy.gateway.reload('test').success).toBe(true);
+      const blocked = await ask();
+      expect(blocked.status).toBe(400);
+      expect(((await blocked.json()) as { error: { guardrail: string } }).error.guardrail).toBe('words');
+    } finally {
+      await proxy.close();
+      await upstream.close();
+    }
   });
 });

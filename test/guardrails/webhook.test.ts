@@ -52,11 +52,12 @@ beforeAll(async () => {
         { name: 'dead-closed', type: 'webhook', url: deadUrl, phases: ['input'], timeout_ms: 200 },
         { name: 'dead-open', type: 'webhook', url: deadUrl, phases: ['input'], timeout_ms: 200, on_error: 'allow' },
         { name: 'secrets', type: 'secrets', phases: ['input'], action: 'block' },
+        { name: 'policy-out', type: 'webhook', url, phases: ['output'], timeout_ms: 200 },
       ],
     },
     providers: [{ name: 'oa', type: 'openai', base_url: `${upstream.url}/v1`, models: ['gpt-*'], max_retries: 0, timeout: 5 }],
   });
-  for (const name of ['policy-closed', 'policy-open', 'dead-closed', 'dead-open']) {
+  for (const name of ['policy-closed', 'policy-open', 'dead-closed', 'dead-open', 'policy-out']) {
     const res = await admin('/v1/keys', 'POST', { alias: name, guardrails: [name] });
     expect(res.status).toBe(201);
     keys[name] = ((await res.json()) as any).key;
@@ -133,6 +134,44 @@ describe.each([
     expect(r.status).toBe(200);
     expect(r.upstreamCalled).toBe(true);
     expect(r.header).toMatch(new RegExp(`^${open}=error;`));
+  });
+});
+
+describe('a webhook on the output phase of a stream', () => {
+  async function stream(key: string, text: string) {
+    const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-echo', stream: true, messages: [{ role: 'user', content: text }] }),
+    });
+    let content = '';
+    let finish: string | null = null;
+    for (const line of (await res.text()).split('\n')) {
+      if (!line.startsWith('data: {')) continue;
+      const chunk = JSON.parse(line.slice(6));
+      content += chunk.choices[0]?.delta?.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    return { status: res.status, content, finish };
+  }
+  const long = 'The quick brown fox jumps over the lazy dog, again and again, until the story ends here.';
+
+  test('allow: the whole answer, checked window by window', async () => {
+    mode = 'allow';
+    calls.length = 0;
+    const r = await stream(keys['policy-out'], long);
+    expect(r).toEqual({ status: 200, content: long, finish: 'stop' });
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((c) => c.phase === 'output' && c.guardrail === 'policy-out')).toBe(true);
+    expect(calls.map((c) => c.texts[0]).join('')).toBe(long);
+  });
+
+  test('block: the stream ends with content_filter before the blocked window is sent', async () => {
+    mode = 'block';
+    const r = await stream(keys['policy-out'], long);
+    expect(r.status).toBe(200);
+    expect(r.finish).toBe('content_filter');
+    expect(r.content).toBe('');
   });
 });
 

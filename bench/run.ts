@@ -133,6 +133,14 @@ async function main(): Promise<void> {
       featureTargets.push(governed);
       features.push({ target: governed.name, baseline: 'llm-proxy', label: 'virtual key with a budget and an rpm limit', rate: 500 });
     } else notes.push('virtual keys: src/governance/budgets/budgets.ts does not exist yet; scenario left out');
+    if (existsSync(path.join(source, 'src/guardrails/guardrails.ts'))) {
+      // The built-in checks on every request, both phases: what the "typical chat request" costs.
+      const guarded = await start.startLlmProxy('llm-proxy+guardrails', mockUrl, {
+        guardrails: { definitions: [{ name: 'pii', type: 'pii', action: 'mask' }, { name: 'secrets', type: 'secrets', action: 'block' }], default: ['pii', 'secrets'] },
+      });
+      featureTargets.push(guarded);
+      features.push({ target: guarded.name, baseline: 'llm-proxy', label: 'guardrails: pii (mask) + secrets (block), input and output', rate: 500 });
+    } else notes.push('guardrails: src/guardrails/guardrails.ts does not exist yet; scenario left out');
   }
   for (const note of notes) log(note);
 

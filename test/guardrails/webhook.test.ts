@@ -81,34 +81,34 @@ async function chat(key: string, text: string) {
   return { status: res.status, body, header: res.headers.get('x-llm-proxy-guardrails'), upstreamCalled: upstream.requests.length > before, sent: upstream.requests.slice(before).map((r) => r.raw).join('') };
 }
 
-describe('webhook verdicts', () => {
+describe.each(['policy-closed', 'policy-open'])('webhook verdicts (%s: on_error block, then allow)', (name) => {
   test('allow passes the request unchanged, with the documented call body', async () => {
     mode = 'allow';
     calls.length = 0;
-    const r = await chat(keys['policy-closed'], 'hello there');
+    const r = await chat(keys[name], 'hello there');
     expect(r.status).toBe(200);
     expect(r.body.choices[0].message.content).toBe('hello there');
-    expect(r.header).toMatch(/^policy-closed=pass;[\d.]+ms$/);
-    expect(calls[0]).toMatchObject({ guardrail: 'policy-closed', phase: 'input', model: 'gpt-echo', texts: ['hello there'] });
+    expect(r.header).toMatch(new RegExp(`^${name}=pass;[\\d.]+ms$`));
+    expect(calls[0]).toMatchObject({ guardrail: name, phase: 'input', model: 'gpt-echo', texts: ['hello there'] });
     expect(typeof calls[0].request_id).toBe('string');
   });
 
   test('block refuses with 400 guardrail_blocked and the reason; the upstream is not called', async () => {
     mode = 'block';
-    const r = await chat(keys['policy-closed'], 'project nightingale');
+    const r = await chat(keys[name], 'project nightingale');
     expect(r.status).toBe(400);
-    expect(r.body.error).toMatchObject({ code: 'guardrail_blocked', guardrail: 'policy-closed', phase: 'input' });
+    expect(r.body.error).toMatchObject({ code: 'guardrail_blocked', guardrail: name, phase: 'input' });
     expect(r.body.error.message).toContain('mentions a codename');
     expect(r.upstreamCalled).toBe(false);
   });
 
   test('mask sends the service’s texts upstream', async () => {
     mode = 'mask';
-    const r = await chat(keys['policy-closed'], 'about Nightingale today');
+    const r = await chat(keys[name], 'about Nightingale today');
     expect(r.status).toBe(200);
     expect(r.sent).toContain('about [CODENAME] today');
     expect(r.sent).not.toMatch(/nightingale/i);
-    expect(r.header).toMatch(/^policy-closed=mask;/);
+    expect(r.header).toMatch(new RegExp(`^${name}=mask;`));
   });
 });
 

@@ -5,7 +5,7 @@ import type { Finding } from './detect/index.js';
 
 const PLACEHOLDER = /<([A-Z][A-Z0-9_]*)_(\d+)>/g;
 /** The longest text a placeholder can be: the release point of a stream never falls inside one. */
-export const PLACEHOLDER_MAX = 48;
+const PLACEHOLDER_MAX = 48;
 
 export class Placeholders {
   private readonly counters = new Map<string, number>();

@@ -127,13 +127,6 @@ export class GuardSession {
     return out;
   }
 
-  /** The longest value an in-process output guard can find. */
-  get longestMatch(): number {
-    let max = 0;
-    for (const guard of this.guards) if (guard.detector && guard.phases.has('output')) max = Math.max(max, guard.detector.maxMatchLength);
-    return max;
-  }
-
   /** Every guardrail's outcome so far, one per guardrail and phase. */
   get list(): Outcome[] {
     return [...this.outcomes.values()];

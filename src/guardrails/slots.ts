@@ -5,7 +5,7 @@
 type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export interface Slot {
+interface Slot {
   obj: Json | unknown[];
   key: string | number;
 }

@@ -6,6 +6,7 @@ import { html, render, useEffect, useRef, useState } from './lib/html.js';
 import { AlertsPage } from './pages/alerts.js';
 import { ConfigPage } from './pages/config.js';
 import { FleetPage } from './pages/fleet.js';
+import { GuardrailsPage } from './pages/guardrails.js';
 import { KeysPage } from './pages/keys.js';
 import { LogDetail, LogsPage } from './pages/logs.js';
 import { OverviewPage } from './pages/overview.js';
@@ -18,6 +19,7 @@ const PAGES = [
   ['keys', 'Keys and teams', KeysPage],
   ['usage', 'Usage and spend', UsagePage],
   ['logs', 'Logs', LogsPage],
+  ['guardrails', 'Guardrails', GuardrailsPage],
   ['alerts', 'Alerts', AlertsPage],
   ['fleet', 'Fleet', FleetPage],
   ['config', 'Configuration', ConfigPage],

@@ -1,9 +1,11 @@
-// Keys and teams: virtual keys with their limits, budget use and 30-day spend; create (the secret shown
-// once), edit, rotate (with a grace period for the old secret) and revoke. Teams on their own tab.
+// Keys and teams: virtual keys with their limits, guardrails, budget use and 30-day spend; create (the
+// secret shown once), edit, rotate (with a grace period for the old secret) and revoke. Teams on their
+// own tab.
 import { api, useAction, useApi } from '../lib/api.js';
 import { Badge, BudgetBar, Dialog, ErrorBox, Field, Loaded, PageHeader, Pager, Secret, Tabs } from '../lib/components.js';
 import { ago, daysAgo, numberOrText, usd } from '../lib/format.js';
 import { html, useState } from '../lib/html.js';
+import { GuardrailNames } from './guardrail-picker.js';
 import { LimitsForm, limitsText } from './limits-form.js';
 import { TeamsTab } from './teams.js';
 
@@ -41,13 +43,14 @@ function KeysTab({ teams }) {
     </div>
     <${Loaded} state=${keys} empty=${(d) => d.data.length === 0} emptyText="No keys match. Create one with “New key”.">
       ${(d) => html`<div class="table-wrap"><table>
-        <thead><tr><th>Alias</th><th>Key</th><th>Team</th><th>Status</th><th>Limits</th><th>Budget</th><th>Spend (30 d)</th><th>Last used</th><th><span class="sr-only">Actions</span></th></tr></thead>
+        <thead><tr><th>Alias</th><th>Key</th><th>Team</th><th>Status</th><th>Limits</th><th>Guardrails</th><th>Budget</th><th>Spend (30 d)</th><th>Last used</th><th><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>${d.data.map((k) => html`<tr key=${k.id} data-key-id=${k.id}>
           <td class="ident">${k.alias ?? html`<span class="muted">${k.id}</span>`}</td>
           <td class="ident"><code>${k.key_prefix}…</code></td>
           <td class="ident">${k.team_id ? (teamName.get(k.team_id) ?? k.team_id) : '—'}</td>
           <td><${Badge} value=${k.status} /></td>
           <td>${limitsText(k)}${k.models ? html`<br /><small class="muted">${k.models.join(', ')}</small>` : ''}</td>
+          <td><${GuardrailNames} names=${k.guardrails} /></td>
           <td><${BudgetBar} usage=${k.budget_usage} /></td>
           <td class="num" data-testid="key-spend">${usd(spent.get(k.id) ?? 0)}</td>
           <td>${ago(k.last_used_at)}</td>

@@ -1,10 +1,11 @@
-// The form for a virtual key or a team: name, models, rate limits, budget, body storage, expiry (keys)
-// and metadata. Values go to the API as typed; what it refuses comes back with the field (`param`) it
-// concerns and is shown beside that field.
+// The form for a virtual key or a team: name, models, rate limits, budget, body storage, expiry (keys),
+// guardrails and metadata. Values go to the API as typed; what it refuses comes back with the field
+// (`param`) it concerns and is shown beside that field.
 import { api, useAction } from '../lib/api.js';
 import { ErrorBox, Field } from '../lib/components.js';
 import { numberOrText } from '../lib/format.js';
 import { html, useState } from '../lib/html.js';
+import { GuardrailPicker } from './guardrail-picker.js';
 
 /** An ISO time as a datetime-local input's value (local time). */
 function localInput(iso) {
@@ -31,6 +32,7 @@ function initial(item, kind) {
     soft_limit_pct: text(budget?.soft_limit_pct),
     store_bodies: item?.store_bodies === true ? 'on' : item?.store_bodies === false ? 'off' : 'inherit',
     expires_at: item?.expires_at ? localInput(item.expires_at) : '',
+    guardrails: item?.guardrails ?? [],
     metadata: item && Object.keys(item.metadata ?? {}).length ? JSON.stringify(item.metadata, null, 2) : '',
   };
 }
@@ -49,6 +51,7 @@ function body(form, kind, creating) {
   const max = numberOrText(form.max_usd);
   out.budget = max === null ? null : { max_usd: max, period: form.period, soft_limit_pct: numberOrText(form.soft_limit_pct) };
   out.store_bodies = form.store_bodies === 'inherit' ? null : form.store_bodies === 'on';
+  out.guardrails = form.guardrails.length ? form.guardrails : null;
   if (form.metadata.trim()) {
     try {
       out.metadata = JSON.parse(form.metadata);
@@ -78,7 +81,9 @@ export function LimitsForm({ kind, item, teams = [], onSaved, onCancel }) {
     event.preventDefault();
     save.run();
   };
-  const known = new Set(['name', 'alias', 'team_id', 'models', 'rpm', 'tpm', 'max_parallel', 'budget', 'budget.max_usd', 'budget.period', 'budget.soft_limit_pct', 'store_bodies', 'expires_at', 'metadata']);
+  // A key's team adds its guardrails to the key's requests: shown ticked in the key's form.
+  const teamGuardrails = kind === 'key' ? (teams.find((t) => t.id === form.team_id)?.guardrails ?? []) : [];
+  const known = new Set(['name', 'alias', 'team_id', 'models', 'rpm', 'tpm', 'max_parallel', 'budget', 'budget.max_usd', 'budget.period', 'budget.soft_limit_pct', 'store_bodies', 'expires_at', 'guardrails', 'metadata']);
   return html`<form class="form" onSubmit=${submit} novalidate>
     <div class="form-grid">
       <${Field} label=${kind === 'team' ? 'Name' : 'Alias'} error=${fieldError('name', 'alias')} hint=${kind === 'team' ? 'Required' : 'Shown in logs, spend and metrics'}>
@@ -107,6 +112,7 @@ export function LimitsForm({ kind, item, teams = [], onSaved, onCancel }) {
         </select>
       <//>
       ${kind === 'key' && html`<${Field} label="Expires at" error=${fieldError('expires_at')} hint="Local time; empty: never"><input type="datetime-local" value=${form.expires_at} onInput=${set('expires_at')} /><//>`}
+      <${GuardrailPicker} kind=${kind} value=${form.guardrails} inherited=${teamGuardrails} onChange=${(names) => setForm({ ...form, guardrails: names })} error=${fieldError('guardrails')} />
       <${Field} label="Metadata (JSON object)" error=${fieldError('metadata')} wide>
         <textarea rows="3" value=${form.metadata} onInput=${set('metadata')} spellcheck="false"></textarea>
       <//>

@@ -1,9 +1,11 @@
 // Logs: the request ledger, newest first, filtered on the server (key, model, provider, status, time) and
-// paged by cursor; a request's detail with its timings, attempts and, when stored, request and answer.
+// paged by cursor; a request's detail with its timings, attempts, guardrail outcomes and, when stored,
+// request and answer.
 import { useApi } from '../lib/api.js';
 import { Badge, Card, Field, Loaded, PageHeader, Pager, StatusCode } from '../lib/components.js';
 import { ms, num, time, usd } from '../lib/format.js';
 import { html, useState } from '../lib/html.js';
+import { GuardrailOutcomes } from './guardrails.js';
 
 const STATUSES = [
   ['', 'any'],
@@ -75,6 +77,7 @@ export function LogDetail({ arg }) {
             <div><dt>Response cache</dt><dd>${r.cache_hit ? 'hit' : 'miss or off'}</dd></div>
           </dl>
         <//>
+        ${r.guardrails?.length ? html`<${Card} title="Guardrails"><${GuardrailOutcomes} outcomes=${r.guardrails} /><//>` : ''}
         <div class="grid two">
           <${Card} title="Request body"><${Body} value=${r.request_body} /><//>
           <${Card} title="Answer"><${Body} value=${r.response_body} /><//>

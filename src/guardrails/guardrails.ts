@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { JsonResult } from '../providers/types.js';
 import { GuardSet } from './guards.js';
 import { GuardrailBlocked, GuardSession, type DecisionSink } from './session.js';
-import type { Slots } from './slots.js';
+import { dropLogprobs, type Slots } from './slots.js';
 import type { WindowSettings } from './stream-window.js';
 
 export const GUARDRAILS_HEADER = 'x-llm-proxy-guardrails';
@@ -70,7 +70,8 @@ export async function guardJson(guard: GuardSession | null, reply: FastifyReply,
     const data = result.data;
     const s = slotsOf(data);
     const texts = s.texts();
-    if (!(await guard.run('output', texts))) return result;
+    const dropped = guard.has('output') && dropLogprobs(data);
+    if (!(await guard.run('output', texts)) && !dropped) return result;
     s.write(texts);
     return { data };
   } catch (error) {

@@ -92,6 +92,23 @@ export function responseItems(items: readonly unknown[], slots = new Slots()): S
   return slots;
 }
 
+/**
+ * Log probabilities repeat the answer's text token by token, unchecked: with output guardrails they
+ * are dropped (chat and completions choices). Returns whether any were.
+ */
+export function dropLogprobs(data: Json): boolean {
+  let dropped = false;
+  if (Array.isArray(data.choices)) {
+    for (const c of data.choices) {
+      if (isRecord(c) && c.logprobs !== null && c.logprobs !== undefined) {
+        c.logprobs = null;
+        dropped = true;
+      }
+    }
+  }
+  return dropped;
+}
+
 export function chatOutput(data: Json): Slots {
   const slots = new Slots();
   if (Array.isArray(data.choices)) for (const c of data.choices) if (isRecord(c)) slots.add(c.message, 'content');

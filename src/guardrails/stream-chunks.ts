@@ -37,6 +37,11 @@ export async function* guardChunks(chunks: ChunkStream, session: GuardSession, s
       const keep: Json[] = [];
       for (const choice of chunk.choices.filter(isRecord)) {
         const index = typeof choice.index === 'number' ? choice.index : 0;
+        // Log probabilities would repeat the text before it is checked.
+        if (choice.logprobs !== null && choice.logprobs !== undefined && session.has('output')) {
+          choice.logprobs = null;
+          changed = true;
+        }
         const text = textOf(choice);
         let out: string | null = null;
         if (typeof text === 'string' && text !== '') out = await windowOf(index).push(text);

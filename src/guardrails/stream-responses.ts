@@ -45,14 +45,14 @@ export async function* guardResponseEvents(events: MessageEventStream, session: 
       if (type === 'response.output_item.added' && isRecord(data.item)) items.set(Number(data.output_index ?? 0), data.item);
       if (type === 'response.output_text.delta' && typeof data.delta === 'string') {
         const out = await windowOf(key(data)).push(data.delta);
-        if (out) yield emit(type, { ...data, delta: out });
+        if (out) yield emit(type, { ...data, delta: out, logprobs: [] });
         continue;
       }
       if (type === 'response.output_text.done') {
         const w = windowOf(key(data));
         const rest = await w.flush();
         if (rest) yield emit('response.output_text.delta', { item_id: data.item_id, output_index: data.output_index, content_index: data.content_index, delta: rest, logprobs: [] });
-        yield emit(type, { ...data, text: w.released });
+        yield emit(type, { ...data, text: w.released, logprobs: [] });
         continue;
       }
       if (type === 'response.content_part.done' && isRecord(data.part) && data.part.type === 'output_text') {

@@ -44,10 +44,11 @@ export const PATHS: Record<Endpoint, string> = {
 export function requestBody(c: Case, text: string): Json {
   const stream = c.stream ? { stream: true } : {};
   switch (c.endpoint) {
+    // Log probabilities asked for: they repeat the answer's text and must not carry what a guardrail took out.
     case 'chat':
-      return { model: c.model, messages: [{ role: 'user', content: text }], ...stream };
+      return { model: c.model, messages: [{ role: 'user', content: text }], logprobs: true, ...stream };
     case 'completions':
-      return { model: c.model, prompt: text, ...stream };
+      return { model: c.model, prompt: text, logprobs: 1, ...stream };
     case 'responses':
       return { model: c.model, input: text, ...stream };
     case 'messages':

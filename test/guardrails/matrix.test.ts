@@ -108,6 +108,9 @@ describe.each(PHASES.flatMap((phase) => ACTIONS.map((action) => ({ phase, action
     if (hasOutput(c)) {
       const read = c.stream ? readStream(c, raw) : { text: plainText(c, JSON.parse(raw)), ending: 'stop', problems: [] };
       expect(read.problems).toEqual([]);
+      // Log probabilities spell the text out token by token: joined, they must not hold what was taken out.
+      const tokens = [...raw.matchAll(/"token":"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]).join('') + [...raw.matchAll(/"tokens":\[([^\]]*)\]/g)].map((m) => (JSON.parse(`[${m[1]}]`) as string[]).join('')).join('');
+      if (phase === 'output' && action !== 'monitor') expect(tokens).not.toContain('alice.smith');
       if (phase === 'output' && action === 'block') {
         // Streamed: ended as the API ends a filtered answer, nothing of the value sent.
         expect(read.ending).toBe('filtered');
@@ -130,4 +133,19 @@ describe.each(PHASES.flatMap((phase) => ACTIONS.map((action) => ({ phase, action
     if (phase === 'output' && action === 'block') expect(outcome?.entities).toContain('EMAIL');
     else expect(outcome?.entities.sort()).toEqual(['CARD', 'EMAIL']);
   });
+});
+
+test('log probabilities do not carry what an output guardrail masked (one chunk holding the whole answer)', async () => {
+  const proxy = proxies.get('output/mask')!;
+  upstream.chunkChars = 500;
+  try {
+    for (const c of cases().filter((x) => x.stream && (x.endpoint === 'chat' || x.endpoint === 'completions') && x.path === 'pass-through')) {
+      const res = await fetch(`${proxy.url}${PATHS[c.endpoint]}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(requestBody(c, TEXT)) });
+      const raw = await res.text();
+      expect(readStream(c, raw).text).toBe(TEXT.replace(EMAIL, '<EMAIL_1>').replace(CARD, '<CARD_1>'));
+      expect(raw).not.toContain(EMAIL);
+    }
+  } finally {
+    upstream.chunkChars = 3;
+  }
 });

@@ -49,8 +49,8 @@ export class EchoUpstream {
     const path = (req.url ?? '/').split('?')[0];
     this.requests.push({ path, body, raw });
     const stream = body.stream === true;
-    if (path === '/v1/chat/completions') return this.chat(res, this.reply ?? lastUser(body.messages), stream, String(body.model));
-    if (path === '/v1/completions') return this.completions(res, this.reply ?? (Array.isArray(body.prompt) ? String(body.prompt[0]) : String(body.prompt)), stream, String(body.model));
+    if (path === '/v1/chat/completions') return this.chat(res, this.reply ?? lastUser(body.messages), stream, String(body.model), body.logprobs === true);
+    if (path === '/v1/completions') return this.completions(res, this.reply ?? (Array.isArray(body.prompt) ? String(body.prompt[0]) : String(body.prompt)), stream, String(body.model), typeof body.logprobs === 'number');
     if (path === '/v1/embeddings') return json(res, { object: 'list', model: body.model, data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], usage: { prompt_tokens: 3, total_tokens: 3 } });
     if (path === '/v1/images/generations') return json(res, { created: 1, data: [{ b64_json: 'aW1n' }] });
     if (path === '/v1/responses') return this.responses(res, this.reply ?? (typeof body.input === 'string' ? body.input : lastUser(body.input)), stream, String(body.model));
@@ -64,18 +64,28 @@ export class EchoUpstream {
     return out;
   }
 
-  private chat(res: ServerResponse, text: string, stream: boolean, model: string): void {
+  /** Log probabilities when asked: they repeat the text, token by token. */
+  private logprobs(text: string, wanted: boolean): Json | null {
+    return wanted ? { content: this.pieces(text).map((token) => ({ token, logprob: -0.1, bytes: null, top_logprobs: [] })) } : null;
+  }
+
+  private chat(res: ServerResponse, text: string, stream: boolean, model: string, logprobs = false): void {
     const base = { id: 'chatcmpl-echo', created: 1, model };
     const usage = { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 };
-    if (!stream) return json(res, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage });
-    const chunk = (delta: Json, finish: string | null) => ({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+    if (!stream) return json(res, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: this.logprobs(text, logprobs), finish_reason: 'stop' }], usage });
+    const chunk = (delta: Json, finish: string | null) => ({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta, logprobs: typeof delta.content === 'string' ? this.logprobs(delta.content, logprobs) : null, finish_reason: finish }],
+    });
     sse(res, [chunk({ role: 'assistant', content: '' }, null), ...this.pieces(text).map((p) => chunk({ content: p }, null)), chunk({}, 'stop'), { ...base, object: 'chat.completion.chunk', choices: [], usage }], true);
   }
 
-  private completions(res: ServerResponse, text: string, stream: boolean, model: string): void {
+  private completions(res: ServerResponse, text: string, stream: boolean, model: string, logprobs = false): void {
     const base = { id: 'cmpl-echo', object: 'text_completion', created: 1, model };
-    if (!stream) return json(res, { ...base, choices: [{ index: 0, text, logprobs: null, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
-    const chunk = (piece: string, finish: string | null) => ({ ...base, choices: [{ index: 0, text: piece, logprobs: null, finish_reason: finish }] });
+    const lp = (t: string) => (logprobs ? { tokens: this.pieces(t), token_logprobs: this.pieces(t).map(() => -0.1), top_logprobs: null, text_offset: [] } : null);
+    if (!stream) return json(res, { ...base, choices: [{ index: 0, text, logprobs: lp(text), finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } });
+    const chunk = (piece: string, finish: string | null) => ({ ...base, choices: [{ index: 0, text: piece, logprobs: lp(piece), finish_reason: finish }] });
     sse(res, [...this.pieces(text).map((p) => chunk(p, null)), chunk('', 'stop')], true);
   }
 

@@ -33,6 +33,8 @@ export const providerSchema = section({
   max_connections: z.number().int().positive().default(100),
   max_keepalive_connections: z.number().int().positive().default(20),
   keepalive_expiry: z.number().positive().default(30.0),
+  /** Offer HTTP/2 on an https base_url (TLS ALPN): the upstream picks it or HTTP/1.1. Plain http stays HTTP/1.1. */
+  http2: z.boolean().default(false),
   /** Sent with every upstream request; an open map. */
   custom_headers: z.record(z.string(), z.string()).default({}),
   /** Another name for custom_headers (merged into it; custom_headers wins). */

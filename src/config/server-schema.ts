@@ -1,4 +1,5 @@
 // How the proxy meets its clients: `app`, `server`, `auth`, `rate_limit`, `http_client` and `hot_reload`.
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { cidr, oneOf, seconds, section } from './schema-kit.js';
 
@@ -68,6 +69,8 @@ export const httpClientSchema = section({
   timeout: seconds.optional(),
   connect_timeout: seconds.default(10),
   read_timeout: seconds.optional(),
+  /** A PEM file of extra certificate authorities trusted for upstream TLS (a private CA); the system's stay trusted. */
+  ca_file: z.string().min(1).refine((file) => existsSync(file), { error: (issue) => `'${String(issue.input)}' does not exist` }).optional(),
   pool_limits: section({
     max_connections: z.number().int().positive().optional(),
     max_keepalive_connections: z.number().int().positive().optional(),

@@ -1,5 +1,7 @@
 // One undici pool per provider (DESIGN.md §2): connections and keep-alive sized by the provider's
 // settings, so one slow provider cannot starve another's sockets.
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { Pool, util, type Dispatcher } from 'undici';
 import type { Config, ProviderConfig } from '../config/schema.js';
 
@@ -16,6 +18,11 @@ export interface UpstreamRequest {
   bodyTimeout: number;
 }
 
+/** The system's certificate authorities plus those of `file` (a CA list replaces the defaults in Node). */
+function trustedCas(file: string): string[] {
+  return [...rootCertificates, readFileSync(file, 'utf8')];
+}
+
 export class Upstream {
   readonly origin: string;
   readonly basePath: string;
@@ -25,12 +32,15 @@ export class Upstream {
     const url = new URL(baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
+    const h2 = provider.http2 && url.protocol === 'https:';
     this.pool = new Pool(this.origin, {
       connections: http.pool_limits.max_connections ?? provider.max_connections,
       keepAliveTimeout: provider.keepalive_expiry * 1000,
       keepAliveMaxTimeout: Math.max(provider.keepalive_expiry * 1000, 600_000),
-      connect: { timeout: http.connect_timeout * 1000 },
-      pipelining: 1,
+      connect: { timeout: http.connect_timeout * 1000, ...(http.ca_file ? { ca: trustedCas(http.ca_file) } : {}) },
+      // HTTP/2 is offered through ALPN, so only on https. Left unset, pipelining follows the protocol
+      // the upstream picked: one request at a time on HTTP/1.1, many streams on one HTTP/2 connection.
+      ...(h2 ? { allowH2: true } : { pipelining: 1 }),
     });
   }
 

@@ -85,8 +85,8 @@ export class GuardSession {
             }
           }
           if (hits > 0) decision = guard.action;
-          if (hits > 0 && guard.action !== 'mask') reason = `found ${[...entities].join(', ')}`;
-        } else if (guard.webhook) {
+          if (hits > 0) reason = `found ${[...entities].join(', ')}`;
+        } else if (guard.webhook && texts.length > 0) {
           const sent = texts.map((t, i) => t.slice(context?.[i] ?? 0));
           const verdict = await guard.webhook.check({ guardrail: guard.name, phase, model: this.model, texts: sent, request_id: this.requestId });
           reason = verdict.reason;

@@ -6,21 +6,17 @@ import type { RequestLogsTable } from '../../db/tables.js';
 import { openSqliteFile } from '../../db/sqlite.js';
 import { sqliteBatchWriter } from './sqlite-batch.js';
 
-/**
- * This thread's nice value (Linux keeps one per thread; the main thread keeps its own). On a core it
- * shares with the event loop (a pinned process, a busy host) a batch of 200 rows is ~5 ms of CPU: at
- * the same priority the scheduler ran it as soon as a batch was posted, and every request in flight
- * waited behind it. Lower, it runs in the loop's idle time; at 10 its weight (110 against 1024) still
- * gives it about a tenth of a saturated core, more than rows arriving at full throughput need (~8 %).
- */
-const NICE = 10;
-try {
-  setPriority(NICE);
-} catch {
-  // Not allowed here (a platform without per-thread priorities): it only costs latency, never rows.
+// Its nice value (Linux keeps one per thread; the event loop keeps its own): ledger-thread.ts says why.
+const { file, nice } = workerData as { file: string; nice: number };
+if (nice > 0) {
+  try {
+    setPriority(nice);
+  } catch {
+    // Not allowed here (a platform without per-thread priorities): it only costs latency, never rows.
+  }
 }
 
-const write = sqliteBatchWriter(openSqliteFile((workerData as { file: string }).file));
+const write = sqliteBatchWriter(openSqliteFile(file));
 
 parentPort!.on('message', (message: { id: number; batch: RequestLogsTable[] }) => {
   try {

@@ -1,6 +1,13 @@
 // The main thread's side of the ledger's writing thread (ledger-thread-main.ts): batches go over as
 // messages and each answers with the rows written, or the error with its code (SQLITE_BUSY is retried
 // by the writer like any unreachable database). A thread that dies is started again for the next batch.
+//
+// Priority: on a core the thread shares with the event loop (a pinned process, a busy host), a batch
+// of 200 rows is ~5 ms of CPU, and at the loop's priority the scheduler ran it as soon as it was
+// posted while every request in flight waited behind it. The writer therefore keeps two: a calm
+// thread at nice 10 that runs in the loop's idle time, for the common case, and an urgent one at the
+// loop's priority, started only when rows pile up (a saturated core leaves the calm thread about a
+// tenth of it, and a sustained overload on a shared core outran that and filled the queue).
 import { Worker } from 'node:worker_threads';
 import type { RequestLogsTable } from '../../db/tables.js';
 
@@ -16,7 +23,11 @@ export class LedgerThread {
   private readonly waiting = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
   private closed = false;
 
-  constructor(private readonly file: string) {}
+  /** `nice`: this thread's nice value (Linux keeps one per thread; 0 keeps the event loop's priority). */
+  constructor(
+    private readonly file: string,
+    private readonly nice = 0,
+  ) {}
 
   write(batch: RequestLogsTable[]): Promise<number> {
     const worker = (this.worker ??= this.spawn());
@@ -38,9 +49,9 @@ export class LedgerThread {
     const worker = fromSource
       ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, {
           eval: true,
-          workerData: { file: this.file },
+          workerData: { file: this.file, nice: this.nice },
         })
-      : new Worker(entry, { workerData: { file: this.file } });
+      : new Worker(entry, { workerData: { file: this.file, nice: this.nice } });
     worker.unref();
     worker.on('message', (message: { id: number; written?: number; error?: { message: string; code?: string } }) => {
       const pending = this.waiting.get(message.id);

@@ -21,6 +21,8 @@ export interface LedgerSettings {
 }
 
 const LOG_EVERY_MS = 30_000;
+/** The calm writing thread's nice value (ledger-thread.ts): about a tenth of a saturated core (weight 110 against 1024). */
+const CALM_NICE = 10;
 
 export class LedgerWriter {
   private queue: RequestLogsTable[] = [];
@@ -32,15 +34,18 @@ export class LedgerWriter {
   dropped = 0;
   failedWrites = 0;
 
-  /** With a SQLite file: the thread that owns the writing connection, so a batch never blocks the event loop. */
-  private readonly thread: LedgerThread | null;
+  /**
+   * With a SQLite file: the threads that own a writing connection, so a batch never blocks the event
+   * loop; the urgent one (started on first use) takes the batches while rows pile up.
+   */
+  private readonly threads: { calm: LedgerThread; urgent: LedgerThread } | null;
 
   constructor(
     private readonly db: Db,
     private readonly settings: LedgerSettings,
     private readonly logger: Logger,
   ) {
-    this.thread = db.file ? new LedgerThread(db.file) : null;
+    this.threads = db.file ? { calm: new LedgerThread(db.file, CALM_NICE), urgent: new LedgerThread(db.file) } : null;
   }
 
   get depth(): number {
@@ -82,13 +87,15 @@ export class LedgerWriter {
     }
     this.stopped = true;
     if (this.queue.length > 0) this.drop(this.queue.splice(0).length, 'the database was unreachable at shutdown');
-    await this.thread?.close();
+    await Promise.all([this.threads?.calm.close(), this.threads?.urgent.close()]);
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
       const batch = this.queue.splice(0, this.settings.batch_size);
-      if (!(await this.writeWithRetries(batch))) {
+      // Two more batches waiting: the calm thread is not keeping up.
+      const behind = this.queue.length >= 2 * this.settings.batch_size;
+      if (!(await this.writeWithRetries(batch, behind))) {
         // The database is away: the batch goes back to the front, and the next flush tries again.
         this.queue.unshift(...batch);
         this.trim();
@@ -98,10 +105,10 @@ export class LedgerWriter {
   }
 
   /** False when the database could not be reached (the batch is to be kept); true once written or given up. */
-  private async writeWithRetries(batch: RequestLogsTable[]): Promise<boolean> {
+  private async writeWithRetries(batch: RequestLogsTable[], behind: boolean): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
-        this.written += await this.write(batch);
+        this.written += await this.write(batch, behind);
         this.db.health.ok();
         return true;
       } catch (error) {
@@ -129,8 +136,9 @@ export class LedgerWriter {
   }
 
   /** One transaction: the rows not written before, and their sums added to spend_daily. */
-  private write(batch: RequestLogsTable[]): Promise<number> {
-    return this.thread ? this.thread.write(batch) : writeBatch(this.db.kysely, batch);
+  private write(batch: RequestLogsTable[], behind: boolean): Promise<number> {
+    if (!this.threads) return writeBatch(this.db.kysely, batch);
+    return (behind ? this.threads.urgent : this.threads.calm).write(batch);
   }
 
   private drop(count: number, why: string): void {

@@ -120,7 +120,7 @@ describe('guardrails in the console', () => {
     const outcomes = page.getByRole('region', { name: 'Guardrails' });
     const input = outcomes.locator('tr[data-guardrail="pii"]', { hasText: 'input' });
     await input.getByText('mask', { exact: true }).waitFor();
-    await input.getByText('EMAIL').waitFor();
+    await input.getByText('EMAIL', { exact: true }).waitFor();
     await shot('log-detail');
   });
 

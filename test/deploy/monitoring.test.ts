@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- Prometheus and Grafana JSON are read loosely */
 // monitoring/ checked for real: promtool checks and unit-tests the alert rules; a real Prometheus
 // server on loopback scrapes a running proxy (a healthy provider, a failing one, streams, cache hits,
-// rate-limited calls, Redis) and every dashboard query returns data, every rule evaluates cleanly,
+// rate-limited calls, Redis, a guardrail) and every dashboard query returns data, every rule evaluates cleanly,
 // and the failing provider's alert goes pending; every metric name the assets use is in a real scrape.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -132,6 +132,8 @@ describe('a real Prometheus scraping a running proxy', () => {
       rate_limit: { enabled: true, routes: { '/v1/embeddings': '2/minute' } },
       circuit_breaker: { enabled: true, failure_threshold: 1000 },
       pricing: { 'gpt-4o': { input_per_1k: 1, output_per_1k: 2 } },
+      // Every request's text is checked for personal data; the rounds below send an email address.
+      guardrails: { definitions: [{ name: 'pii', type: 'pii', action: 'mask' }], default: ['pii'] },
       // shared-model: bad first (one retry), then a fallback to good.
       providers: [
         mockProvider('good', good.url, { models: ['gpt-4o', 'text-embedding-3-small', 'shared-model'], priority: 2 }),
@@ -160,7 +162,7 @@ describe('a real Prometheus scraping a running proxy', () => {
     const post = (url: string, body: unknown) => fetch(`${proxy.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.text());
     for (let round = 0; round < 6; round++) {
       await Promise.all([
-        post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: `hi ${round}` }] }),
+        post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: `hi ${round}, I am ada@example.com` }] }),
         post('/v1/chat/completions', { model: 'gpt-4o', temperature: 0, messages: [{ role: 'user', content: 'cached' }] }),
         post('/v1/chat/completions', { model: 'gpt-4o', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream' }] }),
         post('/v1/chat/completions', { model: 'bad-model', messages: [{ role: 'user', content: 'fail' }] }),

@@ -195,6 +195,21 @@ export async function writeStream(request: FastifyRequest, reply: FastifyReply, 
         res.once('close', () => resolve());
       }),
   );
+  // Events that arrive together (one upstream read holds several) leave in one write: the socket is
+  // corked on the first and uncorked once the microtasks that deliver the rest have run.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
+  const send = (text: string) => {
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
+    return write(res, text);
+  };
   const observe = (chunk: string) => {
     if (chunk.includes('"usage"')) captureUsage(request, chunk);
     options.onChunk?.(chunk);
@@ -203,7 +218,7 @@ export async function writeStream(request: FastifyRequest, reply: FastifyReply, 
   try {
     if (!first.done) {
       observe(first.value);
-      await write(res, encode(first.value));
+      await send(encode(first.value));
     }
     if (!first.done) {
       for (;;) {
@@ -214,7 +229,7 @@ export async function writeStream(request: FastifyRequest, reply: FastifyReply, 
         const next = await stream.next();
         if (next.done || cut) break;
         observe(next.value);
-        await write(res, encode(next.value));
+        await send(encode(next.value));
       }
     }
     if (cut) {

@@ -13,6 +13,8 @@ import type { RequestLogsTable } from '../../db/tables.js';
 
 /** Under tsx (npm start, tests) the thread runs the TypeScript source through tsx too. */
 const fromSource = import.meta.url.endsWith('.ts');
+/** The writing threads' young generation (MB): see spawn(). */
+const YOUNG_GENERATION_MB = 4;
 
 /** The code of a batch lost with its thread: the writer keeps the rows and retries, as when the database is away. */
 export const THREAD_LOST = 'ELEDGERTHREAD';
@@ -44,14 +46,18 @@ export class LedgerThread {
   }
 
   private spawn(): Worker {
+    // A batch is at most a few hundred kilobytes of rows: a small young generation holds it, where the
+    // default (sized for the main thread) lets each thread's heap grow by tens of megabytes under load.
+    const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
     const entry = new URL(`./ledger-thread-main.${fromSource ? 'ts' : 'js'}`, import.meta.url);
     // Worker threads do not inherit tsx's loader: from source, the thread registers it before loading its entry.
     const worker = fromSource
       ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`, {
           eval: true,
           workerData: { file: this.file, nice: this.nice },
+          resourceLimits,
         })
-      : new Worker(entry, { workerData: { file: this.file, nice: this.nice } });
+      : new Worker(entry, { workerData: { file: this.file, nice: this.nice }, resourceLimits });
     worker.unref();
     worker.on('message', (message: { id: number; written?: number; error?: { message: string; code?: string } }) => {
       const pending = this.waiting.get(message.id);

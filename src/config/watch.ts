@@ -1,8 +1,8 @@
 // Hot reload: re-read the configuration (file, overlay, environment) and swap it in atomically with
 // runtime.replace; an invalid one is rejected and the old one keeps serving. chokidar watches the
-// config files and the model selections file (debounced); POST /v1/config/reload and SIGHUP call
-// the same reload().
-import { existsSync } from 'node:fs';
+// config files and fs.watch the model selections file's folder (debounced); POST /v1/config/reload
+// and SIGHUP call the same reload().
+import { existsSync, watch as fsWatch, type FSWatcher as FsWatcher } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { watch, type FSWatcher } from 'chokidar';
@@ -76,6 +76,7 @@ export class ConfigReloader {
   lastErrors: string[] = [];
   lastResult: ReloadResult | null = null;
   private watcher: FSWatcher | null = null;
+  private readonly folderWatchers: FsWatcher[] = [];
   private debounce: NodeJS.Timeout | null = null;
   /**
    * Restart-only values as the files last said them. Compared with the files (not the running
@@ -152,15 +153,16 @@ export class ConfigReloader {
 
   /** Watches the config files and `extra` files; a burst of changes causes one reload. */
   watch(extra: () => string[], debounceMs: number, onChange: () => void = () => void this.reload('file change')): void {
-    const targets = new Set([...this.runtime.loaded.files, ...overlayCandidates(this.runtime), ...extra()].map((f) => path.resolve(f)));
-    // Directories are watched, not the files: a file may not exist yet (overlay, selections) and
-    // editors replace files by renaming. Everything but the targets and their ancestors is ignored.
-    const ancestors = new Set<string>();
-    for (const target of targets) for (let dir = path.dirname(target); !ancestors.has(dir); dir = path.dirname(dir)) ancestors.add(dir);
-    const roots = [...new Set([...targets].map((target) => nearestExisting(path.dirname(target))))];
-    this.watcher = watch(roots, { ignoreInitial: true, depth: 3, ignored: (p: string) => !targets.has(path.resolve(p)) && !ancestors.has(path.resolve(p)) });
+    const configFiles = [...this.runtime.loaded.files, ...overlayCandidates(this.runtime)].map((f) => path.resolve(f));
+    const configDirs = new Set(configFiles.map((f) => nearestExisting(path.dirname(f))));
+    // An extra file in a folder of its own (the selections file in data_dir) gets a plain fs.watch on
+    // that folder, filtered by name: chokidar re-reads a watched folder on every event in it, and
+    // data_dir also holds the ledger's SQLite files, written many times a second.
+    const [byName, byChokidar] = partition(extra().map((f) => path.resolve(f)), (f) => existsSync(path.dirname(f)) && !configDirs.has(path.dirname(f)));
+    const targets = new Set([...configFiles, ...byChokidar]);
+    const wanted = new Set([...targets, ...byName]);
     const trigger = (changed: string) => {
-      if (!targets.has(path.resolve(changed))) return;
+      if (!wanted.has(path.resolve(changed))) return;
       if (this.debounce) clearTimeout(this.debounce);
       this.debounce = setTimeout(() => {
         this.debounce = null;
@@ -168,15 +170,30 @@ export class ConfigReloader {
       }, debounceMs);
       this.debounce.unref();
     };
+    const warn = (error: unknown) => this.runtime.logger.warn({ err_message: (error as Error).message }, 'config watcher error');
+    for (const dir of new Set(byName.map((f) => path.dirname(f)))) {
+      this.folderWatchers.push(fsWatch(dir, (_event, name) => name && trigger(path.join(dir, name.toString()))).on('error', warn));
+    }
+    // Directories are watched, not the files: a file may not exist yet (overlay, selections) and
+    // editors replace files by renaming. Everything but the targets and their ancestors is ignored.
+    const ancestors = new Set<string>();
+    for (const target of targets) for (let dir = path.dirname(target); !ancestors.has(dir); dir = path.dirname(dir)) ancestors.add(dir);
+    const roots = [...new Set([...targets].map((target) => nearestExisting(path.dirname(target))))];
+    this.watcher = watch(roots, { ignoreInitial: true, depth: 3, ignored: (p: string) => !targets.has(path.resolve(p)) && !ancestors.has(path.resolve(p)) });
     this.watcher.on('add', trigger).on('change', trigger).on('unlink', trigger);
-    this.watcher.on('error', (error) => this.runtime.logger.warn({ err_message: (error as Error).message }, 'config watcher error'));
+    this.watcher.on('error', warn);
   }
 
   async close(): Promise<void> {
     if (this.debounce) clearTimeout(this.debounce);
     await this.watcher?.close();
     this.watcher = null;
+    for (const watcher of this.folderWatchers.splice(0)) watcher.close();
   }
+}
+
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
 }
 
 function nearestExisting(dir: string): string {

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers are read back loosely in assertions */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { chatStream, MockUpstream } from '../support/mock-openai.js';
@@ -146,5 +146,24 @@ describe('file watching', () => {
     await expect.poll(() => proxy.app.observability.selections.get('alpha')?.selected_model, { timeout: 5000, interval: 50 }).toBe('gpt-4o');
     expect((await chat(proxy, 'alpha')).status).toBe(200);
     expect(alpha.calls('/v1/chat/completions').at(-1)?.body?.model).toBe('gpt-4o');
+  });
+
+  test('in a data_dir that exists at start (watched by name): a replace by rename is picked up, other files written there cause no reload', async () => {
+    const proxy = await start(base({ hot_reload: { enabled: true, debounce_ms: 20 }, providers: [mockProvider('alpha', alpha.url, { models: ['gpt-4o', 'gpt-4o-mini'] })] }));
+    const file = proxy.app.observability.selections.path;
+    expect(existsSync(path.dirname(file))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = proxy.app.observability.reloader.version;
+    // What SQLite does beside the selections file: many writes to files of its own.
+    const wal = path.join(path.dirname(file), 'other.db-wal');
+    for (let i = 0; i < 50; i++) appendFileSync(wal, 'x'.repeat(4096));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(proxy.app.observability.reloader.version).toBe(before);
+    // An editor's save: a temporary file renamed over the old one.
+    const selection = { alpha: { model_name: 'gpt-4o-mini', editable: true, last_updated: new Date().toISOString() } };
+    writeFileSync(`${file}.tmp`, JSON.stringify(selection));
+    renameSync(`${file}.tmp`, file);
+    await expect.poll(() => proxy.app.observability.selections.get('alpha')?.selected_model, { timeout: 5000, interval: 50 }).toBe('gpt-4o-mini');
+    rmSync(wal);
   });
 });

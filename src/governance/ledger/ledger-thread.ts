@@ -46,8 +46,8 @@ export class LedgerThread {
   }
 
   private spawn(): Worker {
-    // A batch is at most a few hundred kilobytes of rows: a small young generation holds it, where the
-    // default (sized for the main thread) lets each thread's heap grow by tens of megabytes under load.
+    // A batch is at most a few hundred kilobytes of rows: a small young generation holds it and keeps
+    // each scavenge short, which the event loop sharing the core feels in its tail (README, Benchmark).
     const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
     const entry = new URL(`./ledger-thread-main.${fromSource ? 'ts' : 'js'}`, import.meta.url);
     // Worker threads do not inherit tsx's loader: from source, the thread registers it before loading its entry.

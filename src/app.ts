@@ -1,7 +1,6 @@
 // Builds the Fastify app around a Gateway (the parts gateway.ts composed). main.ts starts it; tests
 // build the same app. Plugins are registered in the order a request meets them, each handed the
 // parts it uses.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
@@ -34,12 +33,13 @@ import modelRoutes from './routes/models.js';
 import openaiRoutes from './routes/openai.js';
 import responsesRoutes from './routes/responses.js';
 import statusRoutes from './routes/status.js';
+import { timeOrderedId } from './server/time-ordered-id.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function requestId(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
-  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : timeOrderedId();
 }
 
 /**

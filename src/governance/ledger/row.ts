@@ -1,8 +1,8 @@
 // One ledger row from a finished request: who (virtual key and team), what (route, model, provider),
 // how it went (status, error code, attempts), what it used (tokens, cost), and how long it took.
-import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestLogsTable } from '../../db/tables.js';
+import { timeOrderedId } from '../../server/time-ordered-id.js';
 
 /** The model routes whose requests are recorded. */
 export const LEDGER_ROUTES: ReadonlySet<string> = new Set([
@@ -28,7 +28,7 @@ export function ledgerRow(request: FastifyRequest, reply: FastifyReply, status: 
   const usage = state.usage as unknown as Record<string, unknown> | null;
   const principal = state.principal;
   return {
-    id: randomUUID(),
+    id: timeOrderedId(),
     request_id: request.id,
     created_at: new Date(Date.now() - (performance.now() - state.startedAt)).toISOString(),
     key_id: principal?.key.id ?? null,

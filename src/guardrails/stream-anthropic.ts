@@ -1,9 +1,11 @@
 // Output guardrails on Anthropic Messages events relayed from an Anthropic upstream: each text
 // block's deltas go through a window; what is held is sent before the block's content_block_stop.
 // A block ends the answer as Anthropic ends a refused one: the open block stopped, message_delta with
-// stop_reason "refusal", message_stop; the upstream is stopped.
+// stop_reason "refusal", message_stop; the upstream is stopped. A tool_use block's input JSON is held
+// whole, checked value by value, and sent as one input_json_delta before its content_block_stop.
 import type { MessageEvent, MessageEventStream } from '../providers/types.js';
 import { GuardrailBlocked, type GuardSession } from './session.js';
+import { checkedArguments } from './slots.js';
 import { StreamWindow, type WindowSettings } from './stream-window.js';
 
 type Json = Record<string, unknown>;
@@ -13,6 +15,8 @@ const event = (type: string, data: Json): MessageEvent => ({ event: type, data: 
 export async function* guardMessageEvents(events: MessageEventStream, session: GuardSession, settings: WindowSettings, onBlock: (error: GuardrailBlocked) => void): MessageEventStream {
   const windows = new Map<number, StreamWindow>();
   const open = new Set<number>();
+  /** Block index → its input JSON so far. */
+  const inputs = new Map<number, string>();
   let outputTokens = 0;
   const windowOf = (index: number) => {
     let w = windows.get(index);
@@ -47,6 +51,10 @@ export async function* guardMessageEvents(events: MessageEventStream, session: G
         } else yield e;
       } else if (e.event === 'content_block_delta') {
         const delta = isRecord(data.delta) ? data.delta : {};
+        if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') {
+          inputs.set(index, (inputs.get(index) ?? '') + delta.partial_json);
+          continue;
+        }
         if (delta.type !== 'text_delta' || typeof delta.text !== 'string') {
           yield e;
           continue;
@@ -56,6 +64,11 @@ export async function* guardMessageEvents(events: MessageEventStream, session: G
       } else {
         const rest = windows.has(index) ? await windowOf(index).flush() : '';
         if (rest) yield textDelta(index, rest);
+        const input = inputs.get(index);
+        if (input !== undefined) {
+          inputs.delete(index);
+          yield event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: await checkedArguments(session, input) } });
+        }
         open.delete(index);
         yield e;
       }

@@ -2,9 +2,11 @@
 // text's deltas go through a window; what is held is sent before its response.output_text.done, and
 // the texts repeated by the done events and the final response are the ones the client was sent.
 // Events are renumbered (held text adds or drops deltas). A block ends the answer with
-// response.incomplete (reason content_filter); the upstream is stopped.
+// response.incomplete (reason content_filter); the upstream is stopped. A function call's arguments
+// are held whole, checked value by value, and sent as one delta before their .done event.
 import type { MessageEvent, MessageEventStream } from '../providers/types.js';
 import { GuardrailBlocked, type GuardSession } from './session.js';
+import { checkedArguments } from './slots.js';
 import { StreamWindow, type WindowSettings } from './stream-window.js';
 
 type Json = Record<string, unknown>;
@@ -13,6 +15,8 @@ const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 export async function* guardResponseEvents(events: MessageEventStream, session: GuardSession, settings: WindowSettings, onBlock: (error: GuardrailBlocked) => void): MessageEventStream {
   const windows = new Map<string, StreamWindow>();
   const items = new Map<number, Json>();
+  /** Output index → a function call's arguments so far, then (once checked) as sent. */
+  const args = new Map<number, { text: string; sent: boolean }>();
   let shell: Json = {};
   let sequence = 0;
   const key = (d: Json) => `${String(d.output_index ?? 0)}:${String(d.content_index ?? 0)}`;
@@ -24,6 +28,8 @@ export async function* guardResponseEvents(events: MessageEventStream, session: 
   const emit = (type: string, data: Json): MessageEvent => ({ event: type, data: JSON.stringify({ ...data, type, sequence_number: sequence++ }) });
   /** A message item with the texts the client was sent. */
   const sentItem = (item: Json, outputIndex: number): Json => {
+    const call = args.get(outputIndex);
+    if (item.type === 'function_call') return call?.sent ? { ...item, arguments: call.text } : item;
     if (!Array.isArray(item.content)) return item;
     const content = item.content.map((part: unknown, i) => {
       const w = windows.get(`${outputIndex}:${i}`);
@@ -46,6 +52,19 @@ export async function* guardResponseEvents(events: MessageEventStream, session: 
       if (type === 'response.output_text.delta' && typeof data.delta === 'string') {
         const out = await windowOf(key(data)).push(data.delta);
         if (out) yield emit(type, { ...data, delta: out, logprobs: [] });
+        continue;
+      }
+      if (type === 'response.function_call_arguments.delta' && typeof data.delta === 'string') {
+        const index = Number(data.output_index ?? 0);
+        args.set(index, { text: (args.get(index)?.text ?? '') + data.delta, sent: false });
+        continue;
+      }
+      if (type === 'response.function_call_arguments.done') {
+        const index = Number(data.output_index ?? 0);
+        const text = await checkedArguments(session, typeof data.arguments === 'string' ? data.arguments : (args.get(index)?.text ?? ''));
+        args.set(index, { text, sent: true });
+        yield emit('response.function_call_arguments.delta', { item_id: data.item_id, output_index: data.output_index, delta: text });
+        yield emit(type, { ...data, arguments: text });
         continue;
       }
       if (type === 'response.output_text.done') {

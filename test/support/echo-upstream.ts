@@ -22,6 +22,8 @@ export class EchoUpstream {
   chunkChars = 3;
   /** When set, the answer says this instead of echoing. */
   reply: string | null = null;
+  /** When set, the answer (chat, Responses, Messages) is a call of this tool with arguments `{"to": text}`, streamed in `chunkChars` pieces. */
+  tool: string | null = null;
   private server!: Server;
 
   async listen(): Promise<this> {
@@ -49,6 +51,7 @@ export class EchoUpstream {
     const path = (req.url ?? '/').split('?')[0];
     this.requests.push({ path, body, raw });
     const stream = body.stream === true;
+    if (this.tool) return this.toolCall(res, path, this.tool, this.reply ?? (path === '/v1/responses' ? (typeof body.input === 'string' ? body.input : lastUser(body.input)) : lastUser(body.messages)), stream, String(body.model));
     if (path === '/v1/chat/completions') return this.chat(res, this.reply ?? lastUser(body.messages), stream, String(body.model), body.logprobs === true);
     if (path === '/v1/completions') return this.completions(res, this.reply ?? (Array.isArray(body.prompt) ? String(body.prompt[0]) : String(body.prompt)), stream, String(body.model), typeof body.logprobs === 'number');
     if (path === '/v1/embeddings') return json(res, { object: 'list', model: body.model, data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] }], usage: { prompt_tokens: 3, total_tokens: 3 } });
@@ -56,6 +59,11 @@ export class EchoUpstream {
     if (path === '/v1/responses') return this.responses(res, this.reply ?? (typeof body.input === 'string' ? body.input : lastUser(body.input)), stream, String(body.model));
     if (path === '/v1/messages') return this.messages(res, this.reply ?? lastUser(body.messages), stream, String(body.model));
     res.writeHead(404).end();
+  }
+
+  private toolCall(res: ServerResponse, path: string, name: string, text: string, stream: boolean, model: string): void {
+    const args = JSON.stringify({ to: text });
+    toolCallAnswer(res, path, name, args, this.pieces(args), stream, model);
   }
 
   private pieces(text: string): string[] {
@@ -124,6 +132,50 @@ export class EchoUpstream {
       ev('message_stop', {}),
     ]);
   }
+}
+
+/** The same tool call in each API, plain or streamed with its arguments in pieces. */
+function toolCallAnswer(res: ServerResponse, path: string, name: string, args: string, pieces: string[], stream: boolean, model: string): void {
+  const input = JSON.parse(args) as Json;
+  if (path === '/v1/chat/completions') {
+    const base = { id: 'chatcmpl-tool', object: 'chat.completion.chunk', created: 1, model };
+    const call = { id: 'call_echo', type: 'function', function: { name, arguments: args } };
+    if (!stream) return json(res, { ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call] }, logprobs: null, finish_reason: 'tool_calls' }] });
+    const chunk = (delta: Json, finish: string | null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+    return sse(res, [
+      chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, ...call, function: { name, arguments: '' } }] }, null),
+      ...pieces.map((p) => chunk({ tool_calls: [{ index: 0, function: { arguments: p } }] }, null)),
+      chunk({}, 'tool_calls'),
+    ], true);
+  }
+  if (path === '/v1/responses') {
+    const item = { id: 'fc_echo', type: 'function_call', status: 'completed', call_id: 'call_echo', name, arguments: args };
+    const response = { id: 'resp_tool', object: 'response', created_at: 1, model, status: 'completed', output: [item], usage: { input_tokens: 5, output_tokens: 7, total_tokens: 12 } };
+    if (!stream) return json(res, response);
+    let n = 0;
+    const ev = (type: string, data: Json) => ({ event: type, data: { type, sequence_number: n++, ...data } });
+    const shell = { ...response, status: 'in_progress', output: [], usage: null };
+    return namedSse(res, [
+      ev('response.created', { response: shell }),
+      ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', arguments: '' } }),
+      ...pieces.map((delta) => ev('response.function_call_arguments.delta', { item_id: 'fc_echo', output_index: 0, delta })),
+      ev('response.function_call_arguments.done', { item_id: 'fc_echo', output_index: 0, arguments: args }),
+      ev('response.output_item.done', { output_index: 0, item }),
+      ev('response.completed', { response }),
+    ]);
+  }
+  const block = { type: 'tool_use', id: 'toolu_echo', name, input };
+  const message = { id: 'msg_tool', type: 'message', role: 'assistant', model, content: [block], stop_reason: 'tool_use', stop_sequence: null, usage: { input_tokens: 5, output_tokens: 7 } };
+  if (!stream) return json(res, message);
+  const ev = (type: string, data: Json) => ({ event: type, data: { type, ...data } });
+  namedSse(res, [
+    ev('message_start', { message: { ...message, content: [], stop_reason: null } }),
+    ev('content_block_start', { index: 0, content_block: { ...block, input: {} } }),
+    ...pieces.map((partial_json) => ev('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json } })),
+    ev('content_block_stop', { index: 0 }),
+    ev('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 7 } }),
+    ev('message_stop', {}),
+  ]);
 }
 
 function json(res: ServerResponse, body: Json): void {

@@ -68,4 +68,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PROXY_API_PORT||8000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node is PID 1 (no npm, no shell), so SIGTERM reaches the server and it drains.
-CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=25", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=25", "--single-threaded-gc", "dist/main.js"]

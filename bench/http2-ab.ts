@@ -29,8 +29,7 @@ async function proxy(http2: boolean): Promise<string> {
   (config.providers as Array<Record<string, unknown>>)[0].http2 = http2;
   const file = path.join(dir, `h2-${http2}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const flags = START.args.filter((arg) => /^--[a-z-]+=/.test(arg));
-  const proc = spawnPinned(http2 ? 'http2' : 'http1.1', PROXY_CORE, [...flags, '--import', TSX, path.join(ROOT, 'src/main.ts'), '--config', file], proxyEnv(), 'ignore');
+  const proc = spawnPinned(http2 ? 'http2' : 'http1.1', PROXY_CORE, [...START.flags, '--import', TSX, path.join(ROOT, 'src/main.ts'), '--config', file], proxyEnv(), 'ignore');
   children.push(proc);
   await waitForHttp(proc, `http://127.0.0.1:${port}/health/live`);
   return `http://127.0.0.1:${port}`;

@@ -18,6 +18,8 @@ export interface StartCommand {
   env: Record<string, string>;
   /** Node's arguments after `node`: its flags, then the entry (`--import tsx src/main.ts`). */
   args: string[];
+  /** Node's own flags among them (`--max-semi-space-size=8`, `--single-threaded-gc`): what comes before the entry. */
+  flags: string[];
 }
 
 /**
@@ -35,7 +37,8 @@ export function startCommand(packageJson: string): StartCommand {
   // `exec` hands the shell's pid (and so signals) to node.
   if (words[0] === 'exec') words.shift();
   if (words.shift() !== 'node') throw new Error(`npm start does not run node: ${scripts.start}`);
-  return { env, args: words };
+  const entry = words.findIndex((word) => word === '--import' || !word.startsWith('--'));
+  return { env, args: words, flags: words.slice(0, entry === -1 ? words.length : entry) };
 }
 
 /** Starts `node <args>` pinned to `core`; taskset execs node, so the pid is node's own. */

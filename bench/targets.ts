@@ -16,7 +16,6 @@ export const PROXY_CORE = 0;
 export const CLIENT_KEY = 'bench-client-key';
 /** `npm start`'s environment and Node flags, read from package.json so the two cannot drift apart. */
 export const START = startCommand(path.join(ROOT, 'package.json'));
-const START_FLAGS = START.args.filter((arg) => /^--[a-z-]+=/.test(arg));
 
 const CHAT = {
   model: 'bench-model',
@@ -109,7 +108,7 @@ export class Targets {
     writeFileSync(configFile, JSON.stringify(proxyConfig(mockUrl, port, { data_dir: dataDir, ...extra }), null, 2));
     // The same environment and V8 flags as `npm start` (README, "Operating it": a small young
     // generation, an old one collected once it has grown by 25 %, glibc's trim threshold fixed).
-    const entry = [...START_FLAGS, ...(this.runner === 'dist' ? [path.join(this.source, 'dist/main.js')] : ['--import', TSX, path.join(this.source, 'src/main.ts')])];
+    const entry = [...START.flags, ...(this.runner === 'dist' ? [path.join(this.source, 'dist/main.js')] : ['--import', TSX, path.join(this.source, 'src/main.ts')])];
     const profile = this.profileDir && name === 'llm-proxy' ? ['--cpu-prof', `--cpu-prof-dir=${this.profileDir}`] : [];
     const proc = spawnPinned(name, PROXY_CORE, [...profile, ...entry, '--config', configFile], proxyEnv(), 'ignore');
     this.children.push(proc);

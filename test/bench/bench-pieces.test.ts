@@ -132,10 +132,12 @@ describe('npm start, read from package.json', () => {
   };
 
   it('splits the environment it sets from node and its arguments', () => {
-    expect(startCommand(write('A_B=1 MALLOC_X_=2=3 node --flag=4 --import tsx src/main.ts'))).toEqual({
+    expect(startCommand(write('A_B=1 MALLOC_X_=2=3 node --flag=4 --switch --import tsx src/main.ts'))).toEqual({
       env: { A_B: '1', MALLOC_X_: '2=3' },
-      args: ['--flag=4', '--import', 'tsx', 'src/main.ts'],
+      args: ['--flag=4', '--switch', '--import', 'tsx', 'src/main.ts'],
+      flags: ['--flag=4', '--switch'],
     });
+    expect(startCommand(write('exec node --switch dist/main.js')).flags).toEqual(['--switch']);
   });
 
   it('refuses a start script that does not run node', () => {
@@ -146,6 +148,7 @@ describe('npm start, read from package.json', () => {
     const start = startCommand(path.resolve('package.json'));
     expect(start.args.slice(-3)).toEqual(['--import', 'tsx', 'src/main.ts']);
     const flags = start.args.slice(0, -3);
+    expect(start.flags).toEqual(flags);
     const run = spawnSync(process.execPath, [...flags, '-e', '0'], { env: { ...process.env, ...start.env }, encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

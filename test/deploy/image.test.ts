@@ -109,7 +109,7 @@ describe.skipIf(!engine.ok)('the image, built and run', () => {
   test('runs read-only as its numeric user with node as PID 1; the image holds no dev dependency', () => {
     expect(docker(['inspect', '-f', '{{.HostConfig.ReadonlyRootfs}}', name])).toBe('true');
     expect(docker(['exec', name, 'id', '-u'])).toBe('10001');
-    expect(docker(['exec', name, 'cat', '/proc/1/cmdline']).split('\0').filter(Boolean)).toEqual(['node', '--max-semi-space-size=8', '--heap-growing-percent=25', 'dist/main.js']);
+    expect(docker(['exec', name, 'cat', '/proc/1/cmdline']).split('\0').filter(Boolean)).toEqual(['node', '--max-semi-space-size=8', '--heap-growing-percent=25', '--single-threaded-gc', 'dist/main.js']);
     expect(dockerTry(['exec', name, 'touch', '/app/written']).status).not.toBe(0);
     const modules = docker(['exec', name, 'ls', '/app/node_modules']).split('\n');
     for (const dev of ['tsx', 'typescript', 'vitest', 'esbuild']) expect(modules).not.toContain(dev);

@@ -4,6 +4,10 @@
 // insert grew with the table (23 → 81 µs a row at 340k rows in SQLite; v7 stays at ~12 µs).
 import { randomUUID } from 'node:crypto';
 
+/** The last millisecond's prefix: at hundreds of ids a second most share it. */
+let prefixMs = -1;
+let prefix = '';
+
 /**
  * A UUIDv7: the time prefix replaces the first 12 hex digits of a random UUID (whose variant bits and
  * remaining 74 random bits are kept) and the version digit becomes 7. `randomUUID` draws from a cached
@@ -11,6 +15,10 @@ import { randomUUID } from 'node:crypto';
  * Ids made in the same millisecond are unordered among themselves; that is all an index needs.
  */
 export function timeOrderedId(now: number = Date.now()): string {
-  const time = now.toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`;
+  if (now !== prefixMs) {
+    const time = now.toString(16).padStart(12, '0');
+    prefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    prefixMs = now;
+  }
+  return prefix + randomUUID().slice(15);
 }

@@ -2,7 +2,7 @@
 // runtime.replace; an invalid one is rejected and the old one keeps serving. chokidar watches the
 // config files and fs.watch the model selections file's folder (debounced); POST /v1/config/reload
 // and SIGHUP call the same reload().
-import { existsSync, watch as fsWatch, type FSWatcher as FsWatcher } from 'node:fs';
+import { existsSync, mkdirSync, watch as fsWatch, type FSWatcher as FsWatcher } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { watch, type FSWatcher } from 'chokidar';
@@ -157,8 +157,10 @@ export class ConfigReloader {
     const configDirs = new Set(configFiles.map((f) => nearestExisting(path.dirname(f))));
     // An extra file in a folder of its own (the selections file in data_dir) gets a plain fs.watch on
     // that folder, filtered by name: chokidar re-reads a watched folder on every event in it, and
-    // data_dir also holds the ledger's SQLite files, written many times a second.
-    const [byName, byChokidar] = partition(extra().map((f) => path.resolve(f)), (f) => existsSync(path.dirname(f)) && !configDirs.has(path.dirname(f)));
+    // data_dir also holds the ledger's SQLite files, written many times a second. The folder is made
+    // here when it does not exist yet (a first start: the database makes it only later), or chokidar
+    // would watch it from its parent and re-read it at every write (~30 times a second under load).
+    const [byName, byChokidar] = partition(extra().map((f) => path.resolve(f)), (f) => ensureFolder(path.dirname(f)) && !configDirs.has(path.dirname(f)));
     const targets = new Set([...configFiles, ...byChokidar]);
     const wanted = new Set([...targets, ...byName]);
     const trigger = (changed: string) => {
@@ -194,6 +196,16 @@ export class ConfigReloader {
 
 function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
   return [items.filter(test), items.filter((item) => !test(item))];
+}
+
+/** Whether `dir` exists, made (with its parents) if it did not; false when it cannot be made. */
+function ensureFolder(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return true;
+  } catch {
+    return existsSync(dir);
+  }
 }
 
 function nearestExisting(dir: string): string {

@@ -166,4 +166,20 @@ describe('file watching', () => {
     await expect.poll(() => proxy.app.observability.selections.get('alpha')?.selected_model, { timeout: 5000, interval: 50 }).toBe('gpt-4o-mini');
     rmSync(wal);
   });
+
+  test('a data_dir that does not exist at start is made and watched by name, not re-read by chokidar at every write beside the file', async () => {
+    const proxy = await start(base({ data_dir: './state/not-yet', hot_reload: { enabled: true, debounce_ms: 20 }, providers: [mockProvider('alpha', alpha.url, { models: ['gpt-4o', 'gpt-4o-mini'] })] }));
+    const file = proxy.app.observability.selections.path;
+    const folder = path.dirname(file);
+    expect(folder).toBe(path.join(path.dirname(proxy.configFile), 'state/not-yet'));
+    expect(existsSync(folder)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // chokidar watches only the config file's folder and what leads to it: had it been given the
+    // selections file, it would watch data_dir from its parent and re-read it on every SQLite write.
+    const watched = Object.keys((proxy.app.observability.reloader as any).watcher.getWatched() as Record<string, string[]>);
+    expect(watched.filter((dir) => dir === folder || dir.startsWith(`${folder}${path.sep}`))).toEqual([]);
+    const selection = { alpha: { model_name: 'gpt-4o-mini', editable: true, last_updated: new Date().toISOString() } };
+    writeFileSync(file, JSON.stringify(selection));
+    await expect.poll(() => proxy.app.observability.selections.get('alpha')?.selected_model, { timeout: 5000, interval: 50 }).toBe('gpt-4o-mini');
+  });
 });

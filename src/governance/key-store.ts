@@ -130,8 +130,9 @@ export class KeyStore {
     return this.getKey(id);
   }
 
-  async touch(lastUsed: ReadonlyMap<string, string>): Promise<void> {
-    for (const [id, at] of lastUsed) await this.k.updateTable('virtual_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+  /** Records when keys were last used (ms since the epoch, by key id). */
+  async touch(lastUsed: ReadonlyMap<string, number>): Promise<void> {
+    for (const [id, at] of lastUsed) await this.k.updateTable('virtual_keys').set({ last_used_at: new Date(at).toISOString() }).where('id', '=', id).execute();
   }
 
   async createTeam(input: TeamCreate): Promise<TeamsTable> {

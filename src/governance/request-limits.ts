@@ -22,12 +22,21 @@ interface Scope {
   max_parallel: number | null;
 }
 
-function scopes(principal: Principal): Scope[] {
+/** A principal's scopes, split by the limit they carry (made once per principal: the key index keeps one a key). */
+interface Scopes {
+  rpm: Scope[];
+  tpm: Scope[];
+  parallel: Scope[];
+}
+
+const NO_SLOTS: string[] = [];
+
+function scopesOf(principal: Principal): Scopes {
   const key = principal.key;
-  const out: Scope[] = [{ id: `key:${key.id}`, label: 'this key', rpm: key.rpm, tpm: key.tpm, max_parallel: key.max_parallel }];
+  const all: Scope[] = [{ id: `key:${key.id}`, label: 'this key', rpm: key.rpm, tpm: key.tpm, max_parallel: key.max_parallel }];
   const team = principal.team;
-  if (team) out.push({ id: `team:${team.id}`, label: `team '${team.name}'`, rpm: team.rpm, tpm: team.tpm, max_parallel: team.max_parallel });
-  return out;
+  if (team) all.push({ id: `team:${team.id}`, label: `team '${team.name}'`, rpm: team.rpm, tpm: team.tpm, max_parallel: team.max_parallel });
+  return { rpm: all.filter((s) => s.rpm), tpm: all.filter((s) => s.tpm), parallel: all.filter((s) => s.max_parallel) };
 }
 
 export class RequestLimits {
@@ -35,6 +44,7 @@ export class RequestLimits {
   private readonly usage: UsageCounters;
   /** Slots each request holds, released when it ends. */
   private readonly held = new WeakMap<FastifyRequest, string[]>();
+  private readonly scopes = new WeakMap<Principal, Scopes>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -47,11 +57,11 @@ export class RequestLimits {
 
   /** Counts the request against the rpm, tpm and parallel limits of the key and its team; throws 429 past any. */
   async check(principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const all = scopes(principal);
+    const scopes = this.scopesOf(principal);
     try {
-      await this.requests(all, reply);
-      await this.tokens(all, reply);
-      await this.parallel(all, request);
+      if (scopes.rpm.length > 0) await this.requests(scopes.rpm, reply);
+      if (scopes.tpm.length > 0) await this.tokens(scopes.tpm, reply);
+      if (scopes.parallel.length > 0) await this.parallel(scopes.parallel, request);
     } catch (error) {
       if (error instanceof ProxyError) throw error;
       this.redis?.report('rate_limit', error);
@@ -63,16 +73,22 @@ export class RequestLimits {
 
   /** When the request ends: its tokens count towards tpm, its parallel slots are freed. */
   async done(principal: Principal, request: FastifyRequest, tokens: number): Promise<void> {
-    const held = this.held.get(request) ?? [];
+    const held = this.held.get(request) ?? NO_SLOTS;
     this.held.delete(request);
+    const tpm = tokens > 0 ? this.scopesOf(principal).tpm : [];
+    if (held.length === 0 && tpm.length === 0) return;
     const work = held.map((slot) => this.usage.release(slot));
-    if (tokens > 0) for (const scope of scopes(principal)) if (scope.tpm) work.push(this.usage.add(`tpm:${scope.id}`, tokens, MINUTE).then(() => undefined));
+    for (const scope of tpm) work.push(this.usage.add(`tpm:${scope.id}`, tokens, MINUTE).then(() => undefined));
     await Promise.all(work).catch((error: unknown) => this.redis?.report('rate_limit', error));
   }
 
-  private async requests(all: Scope[], reply: FastifyReply): Promise<void> {
-    const limited = all.filter((s) => s.rpm);
-    if (limited.length === 0) return;
+  private scopesOf(principal: Principal): Scopes {
+    let scopes = this.scopes.get(principal);
+    if (!scopes) this.scopes.set(principal, (scopes = scopesOf(principal)));
+    return scopes;
+  }
+
+  private async requests(limited: Scope[], reply: FastifyReply): Promise<void> {
     const counts = await Promise.all(limited.map((s) => increment(this.hits, s.id, MINUTE, s.rpm!)));
     const left = counts.map((c, i) => limited[i].rpm! - c.current);
     const tightest = left.indexOf(Math.min(...left));
@@ -82,9 +98,7 @@ export class RequestLimits {
     if (over >= 0) throw rateLimitedError(retryAfterSeconds(counts[over].ttl));
   }
 
-  private async tokens(all: Scope[], reply: FastifyReply): Promise<void> {
-    const limited = all.filter((s) => s.tpm);
-    if (limited.length === 0) return;
+  private async tokens(limited: Scope[], reply: FastifyReply): Promise<void> {
     const used = await Promise.all(limited.map((s) => this.usage.add(`tpm:${s.id}`, 0, MINUTE)));
     const left = used.map((u, i) => limited[i].tpm! - u.total);
     const tightest = left.indexOf(Math.min(...left));
@@ -97,10 +111,10 @@ export class RequestLimits {
     }
   }
 
-  private async parallel(all: Scope[], request: FastifyRequest): Promise<void> {
+  private async parallel(limited: Scope[], request: FastifyRequest): Promise<void> {
     const held: string[] = [];
     this.held.set(request, held);
-    for (const scope of all.filter((s) => s.max_parallel)) {
+    for (const scope of limited) {
       const slot = `parallel:${scope.id}`;
       const { ok } = await this.usage.acquire(slot, scope.max_parallel!);
       if (!ok) {

@@ -54,6 +54,8 @@ export class Budgets {
   readonly leases: LeaseKeeper;
   rejections = { key: 0, team: 0 };
   private readonly softLogged = new Set<string>();
+  /** Each principal's scopes until the first of their periods ends (the key index keeps one principal a key). */
+  private readonly current = new WeakMap<Principal, { scopes: Scope[]; until: number }>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -79,9 +81,20 @@ export class Budgets {
     return out;
   }
 
+  /** scopes(principal) now, remade only once a period has ended. */
+  private currentScopes(principal: Principal): Scope[] {
+    const now = Date.now();
+    const cached = this.current.get(principal);
+    if (cached && now < cached.until) return cached.scopes;
+    const scopes = this.scopes(principal, new Date(now));
+    const until = Math.min(...scopes.map((s) => (s.period.resetsAt ? Date.parse(s.period.resetsAt) : Infinity)));
+    this.current.set(principal, { scopes, until });
+    return scopes;
+  }
+
   /** Reserves the request's worst case on its budgets; throws 429 budget_exceeded when one cannot take it. */
   async reserve(principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const scopes = this.scopes(principal);
+    const scopes = this.currentScopes(principal);
     if (scopes.length === 0) return;
     const worst = this.worstCase(request);
     const amount = worst.usd;

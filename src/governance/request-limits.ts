@@ -29,7 +29,8 @@ interface Scopes {
   parallel: Scope[];
 }
 
-const NO_SLOTS: string[] = [];
+const NO_SLOTS: readonly string[] = [];
+const NO_SCOPES: readonly Scope[] = [];
 
 function scopesOf(principal: Principal): Scopes {
   const key = principal.key;
@@ -75,7 +76,7 @@ export class RequestLimits {
   async done(principal: Principal, request: FastifyRequest, tokens: number): Promise<void> {
     const held = this.held.get(request) ?? NO_SLOTS;
     this.held.delete(request);
-    const tpm = tokens > 0 ? this.scopesOf(principal).tpm : [];
+    const tpm = tokens > 0 ? this.scopesOf(principal).tpm : NO_SCOPES;
     if (held.length === 0 && tpm.length === 0) return;
     const work = held.map((slot) => this.usage.release(slot));
     for (const scope of tpm) work.push(this.usage.add(`tpm:${scope.id}`, tokens, MINUTE).then(() => undefined));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
-import { openSqliteFile } from '../../src/db/sqlite.js';
+import { openSqliteFile } from '../../src/db/sqlite-file.js';
 import type { RequestLogsTable } from '../../src/db/tables.js';
 import { sqliteBatchWriter } from '../../src/governance/ledger/sqlite-batch.js';
 

@@ -3,7 +3,7 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestLogsTable } from '../../db/tables.js';
-import { openSqliteFile } from '../../db/sqlite.js';
+import { openSqliteFile } from '../../db/sqlite-file.js';
 import { sqliteBatchWriter } from './sqlite-batch.js';
 
 // Its nice value (Linux keeps one per thread; the event loop keeps its own): ledger-thread.ts says why.

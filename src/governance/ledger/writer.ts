@@ -21,8 +21,6 @@ export interface LedgerSettings {
 }
 
 const LOG_EVERY_MS = 30_000;
-/** The calm writing thread's nice value (ledger-thread.ts): about a tenth of a saturated core (weight 110 against 1024). */
-const CALM_NICE = 10;
 
 export class LedgerWriter {
   private queue: RequestLogsTable[] = [];
@@ -34,18 +32,15 @@ export class LedgerWriter {
   dropped = 0;
   failedWrites = 0;
 
-  /**
-   * With a SQLite file: the threads that own a writing connection, so a batch never blocks the event
-   * loop; the urgent one (started on first use) takes the batches while rows pile up.
-   */
-  private readonly threads: { calm: LedgerThread; urgent: LedgerThread } | null;
+  /** With a SQLite file: the thread that owns a writing connection, so a batch never blocks the event loop. */
+  private readonly thread: LedgerThread | null;
 
   constructor(
     private readonly db: Db,
     private readonly settings: LedgerSettings,
     private readonly logger: Logger,
   ) {
-    this.threads = db.file ? { calm: new LedgerThread(db.file, CALM_NICE), urgent: new LedgerThread(db.file) } : null;
+    this.thread = db.file ? new LedgerThread(db.file) : null;
   }
 
   get depth(): number {
@@ -63,7 +58,10 @@ export class LedgerWriter {
       return;
     }
     this.queue.push(row);
-    if (this.queue.length >= this.settings.batch_size) void this.flush();
+    if (this.queue.length < this.settings.batch_size) return;
+    void this.flush();
+    // Two batches waiting behind the one being written: it need not wait for the next to hurry.
+    if (this.queue.length === 2 * this.settings.batch_size) this.thread?.hurry();
   }
 
   /** Writes what is queued, one batch at a time (one flush runs at once). */
@@ -87,39 +85,48 @@ export class LedgerWriter {
     }
     this.stopped = true;
     if (this.queue.length > 0) this.drop(this.queue.splice(0).length, 'the database was unreachable at shutdown');
-    await Promise.all([this.threads?.calm.close(), this.threads?.urgent.close()]);
+    await this.thread?.close();
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
       const batch = this.queue.splice(0, this.settings.batch_size);
-      // Two more batches waiting: the calm thread is not keeping up.
+      // Two more batches waiting: the paced thread is not keeping up.
       const behind = this.queue.length >= 2 * this.settings.batch_size;
-      if (!(await this.writeWithRetries(batch, behind))) {
+      const kept = await this.writeWithRetries(batch, behind);
+      if (kept) {
         // The database is away: the batch goes back to the front, and the next flush tries again.
-        this.queue.unshift(...batch);
+        this.queue.unshift(...kept);
         this.trim();
         return;
       }
     }
   }
 
-  /** False when the database could not be reached (the batch is to be kept); true once written or given up. */
-  private async writeWithRetries(batch: RequestLogsTable[], behind: boolean): Promise<boolean> {
+  /**
+   * The rows to keep when the database could not be reached; null once written or given up. The
+   * writing thread commits a batch in chunks: rows of the chunks before a failure are not tried again.
+   */
+  private async writeWithRetries(batch: RequestLogsTable[], behind: boolean): Promise<RequestLogsTable[] | null> {
     for (let attempt = 0; ; attempt++) {
       try {
         this.written += await this.write(batch, behind);
         this.db.health.ok();
-        return true;
+        return null;
       } catch (error) {
         this.failedWrites++;
+        const { settled = 0, written = 0 } = error as { settled?: number; written?: number };
+        if (settled > 0) {
+          this.written += written;
+          batch = batch.slice(settled);
+        }
         if (isConnectionError(error)) {
           this.db.health.failed(error);
-          return false;
+          return batch;
         }
         if (attempt >= this.settings.max_retries) {
           this.drop(batch.length, `writing failed ${attempt + 1} times: ${(error as Error).message}`);
-          return true;
+          return null;
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
       }
@@ -137,8 +144,8 @@ export class LedgerWriter {
 
   /** One transaction: the rows not written before, and their sums added to spend_daily. */
   private write(batch: RequestLogsTable[], behind: boolean): Promise<number> {
-    if (!this.threads) return writeBatch(this.db.kysely, batch);
-    return (behind ? this.threads.urgent : this.threads.calm).write(batch);
+    if (!this.thread) return writeBatch(this.db.kysely, batch);
+    return this.thread.write(batch, behind);
   }
 
   private drop(count: number, why: string): void {

@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LoadWorker, measure } from './load-driver.js';
+import { LoadWorker, measure, warmUp } from './load-driver.js';
 import type { LoadJob } from './load-worker.js';
 import { processTree, rssBytes, spawnPinned, stop, firstJsonLine, type Pinned } from './processes.js';
 import { eventLoopDelay, LedgerProbe } from './proxy-probes.js';
@@ -84,7 +84,12 @@ async function main(): Promise<void> {
   const worker = new LoadWorker(load);
   const mine = processTree(process.pid);
   log(`A = ${args.ref} (${revision}), B = ${args.only ? `A + ${args.only}` : 'working tree'}; ${REPS} repetitions, ${SECONDS} s per run, ${RATE} req/s`);
-  for (const { target } of sides) for (const endpoint of ENDPOINTS) await worker.run(job(target, endpoint, 'max'));
+  for (const { side, target } of sides) {
+    for (const endpoint of ENDPOINTS) {
+      const steps = await warmUp(worker, { ...job(target, endpoint, 'max'), durationMs: 1000 });
+      log(`  warm-up ${side} ${endpoint}: ${steps.map((rps) => Math.round(rps)).join(' → ')} req/s`);
+    }
+  }
 
   const rows: Row[] = [];
   const probes = new Map(sides.map(({ side, target }) => [side, new LedgerProbe(target.dbFile!)]));

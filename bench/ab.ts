@@ -11,7 +11,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LoadWorker, measure, warmUp } from './load-driver.js';
+import { LoadWorker, measure } from './load-driver.js';
+import { warmUp } from './warm-up.js';
 import type { LoadJob } from './load-worker.js';
 import { processTree, rssBytes, spawnPinned, stop, firstJsonLine, type Pinned } from './processes.js';
 import { eventLoopDelay, LedgerProbe } from './proxy-probes.js';
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
   log(`A = ${args.ref} (${revision}), B = ${args.only ? `A + ${args.only}` : 'working tree'}; ${REPS} repetitions, ${SECONDS} s per run, ${RATE} req/s`);
   for (const { side, target } of sides) {
     for (const endpoint of ENDPOINTS) {
-      const steps = await warmUp(worker, { ...job(target, endpoint, 'max'), durationMs: 1000 });
+      const steps = await warmUp(worker, job(target, endpoint, 'max'));
       log(`  warm-up ${side} ${endpoint}: ${steps.map((rps) => Math.round(rps)).join(' → ')} req/s`);
     }
   }

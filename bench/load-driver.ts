@@ -82,34 +82,6 @@ export async function measure(worker: LoadWorker, job: LoadJob, mine: number[], 
   return { ...best!, sentAllTries };
 }
 
-/** Warm-up steps: a step must beat the best before it by this much to count as still warming. */
-const WARM_GAIN = 1.03;
-const WARM_MIN_STEPS = 3;
-const WARM_MAX_STEPS = 20;
-
-/**
- * Runs a max-throughput job (give it a short duration, ~1 s) again and again until the target has
- * stopped getting faster: two steps in a row that do not beat the best so far by 3 %. V8 compiles a
- * large server's hot paths over tens of thousands of requests: llm-proxy served about a third of its
- * steady rate in its first 3 s of load (1,512 → 3,600 → 5,000 → 5,300 req/s in 3-second runs), while
- * the minimal proxy is at speed within a second. A fixed short warm-up measured the big targets cold.
- * Returns each step's rate.
- */
-export async function warmUp(worker: LoadWorker, job: LoadJob): Promise<number[]> {
-  const steps: number[] = [];
-  let best = 0;
-  let flat = 0;
-  while (steps.length < WARM_MAX_STEPS) {
-    const { rps } = await worker.run<MaxResult>(job);
-    steps.push(rps);
-    if (rps > best * WARM_GAIN) flat = 0;
-    else flat++;
-    best = Math.max(best, rps);
-    if (steps.length >= WARM_MIN_STEPS && flat >= 2) break;
-  }
-  return steps;
-}
-
 export function rotate<T>(list: readonly T[], by: number): T[] {
   const n = list.length;
   return list.map((_, i) => list[(i + by) % n]);

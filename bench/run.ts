@@ -12,9 +12,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fmtRate, LoadWorker, measure, NOISY_CORES, rotate, warmUp } from './load-driver.js';
-import type { LoadJob, MaxResult } from './load-worker.js';
-import type { RateResult } from './rate-client.js';
+import { fmtRate, LoadWorker, measure, NOISY_CORES, rotate } from './load-driver.js';
+import type { LoadJob } from './load-worker.js';
+import { LEAD_IN_SECONDS, leadIn, warmTarget } from './warm-up.js';
 import { firstJsonLine, RssSampler, processTree, spawnPinned, stop, type Pinned } from './processes.js';
 import { formatSummary, summariseProfile } from './profile-summary.js';
 import { eventLoopDelay, LedgerProbe } from './proxy-probes.js';
@@ -54,17 +54,9 @@ const REPS = Number(args.reps ?? (quick ? 1 : 3));
 const RATES = [100, 500, 2000];
 /** Seconds per scenario: the low rate runs longer so its p99 rests on enough samples. */
 const SECONDS = quick
-  ? { max: 2, warmup: 1, rate: { 100: 3, 500: 2, 2000: 2 } as Record<number, number> }
-  : { max: 4, warmup: 1, rate: { 100: 6, 500: 4, 2000: 3 } as Record<number, number> };
+  ? { max: 2, rate: { 100: 3, 500: 2, 2000: 2 } as Record<number, number> }
+  : { max: 4, rate: { 100: 6, 500: 4, 2000: 3 } as Record<number, number> };
 const MAX_CONNECTIONS = 50;
-/**
- * Each measured run follows the same load for this long, unmeasured. Between two of its runs a target
- * sits idle while the others are measured (tens of seconds), and llm-proxy came back from such a pause
- * slowly: 1,228 -> 1,888 -> 4,033 req/s in the three 1-second runs after 25 s idle, against ~4,900
- * before it (V8's memory reducer had shrunk the heap meanwhile; the compiler threads were busy again).
- * The bench measures each target at steady state, not its first seconds after a pause.
- */
-const LEAD_IN_SECONDS = 2;
 const runner = args.runner === 'tsx' ? 'tsx' : 'dist';
 const waitQuiet = args['no-wait'] !== true;
 
@@ -74,11 +66,11 @@ let workDir = '';
 let source = ROOT;
 const profileDir = path.join(ROOT, 'bench/results', `profile-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 
-function jobFor(target: Target, endpoint: Endpoint, scenario: Scenario, seconds?: number): LoadJob {
+function jobFor(target: Target, endpoint: Endpoint, scenario: Scenario): LoadJob {
   const common = { url: target.url, path: PATHS[endpoint], body: target.bodies?.[endpoint] ?? BODIES[endpoint], headers: { authorization: `Bearer ${target.key ?? CLIENT_KEY}` } };
-  if (scenario === 'max') return { kind: 'max', ...common, durationMs: (seconds ?? SECONDS.max) * 1000, connections: MAX_CONNECTIONS };
+  if (scenario === 'max') return { kind: 'max', ...common, durationMs: SECONDS.max * 1000, connections: MAX_CONNECTIONS };
   const rate = Number(scenario.slice(5));
-  return { kind: 'rate', ...common, rate, durationMs: (seconds ?? SECONDS.rate[rate]) * 1000 };
+  return { kind: 'rate', ...common, rate, durationMs: SECONDS.rate[rate] * 1000 };
 }
 
 async function main(): Promise<void> {
@@ -172,13 +164,8 @@ async function main(): Promise<void> {
   const probeFor = (target: Target) => (target.dbFile ? (ledgers.get(target.name) ?? ledgers.set(target.name, new LedgerProbe(target.dbFile)).get(target.name)!) : null);
   log('warm-up: each target at full load in 1 s steps until two steps in a row gain less than 3 %');
   for (const target of [...targets, ...featureTargets]) {
-    for (const endpoint of featureTargets.includes(target) ? (['chat'] as Endpoint[]) : endpoints) {
-      const steps = await warmUp(worker, jobFor(target, endpoint, 'max', SECONDS.warmup));
-      log(`  ${target.name} ${endpoint}: ${steps.map((rps) => Math.round(rps)).join(' → ')} req/s`);
-    }
-    // Its ledger rows written before anything else is measured on the shared core.
-    const probe = probeFor(target);
-    if (probe) await probe.settle(probe.count() ?? 0, Number.POSITIVE_INFINITY, 1000);
+    const warmed = featureTargets.includes(target) ? (['chat'] as Endpoint[]) : endpoints;
+    await warmTarget(worker, target.name, new Map(warmed.map((endpoint) => [endpoint, jobFor(target, endpoint, 'max')])), probeFor(target));
   }
   rss.phase();
 
@@ -193,9 +180,7 @@ async function main(): Promise<void> {
         for (const target of rotate([...targets, ...extra], turn++)) {
           const job = jobFor(target, endpoint, scenario);
           const probe = probeFor(target);
-          // The same load, unmeasured, first: see LEAD_IN_SECONDS.
-          const lead = await worker.run<MaxResult | RateResult>({ ...job, durationMs: LEAD_IN_SECONDS * 1000 });
-          if (probe) await probe.settle(probe.count() ?? 0, lead.sent);
+          await leadIn(worker, job, probe); // the same load, unmeasured, first (bench/warm-up.ts)
           const rowsBefore = probe?.count() ?? null;
           const loop = scenario === 'rate:500' && target.dbFile !== undefined;
           if (loop) await eventLoopDelay(target.url, CLIENT_KEY); // a scrape resets the histogram

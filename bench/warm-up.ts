@@ -15,7 +15,7 @@ const WARM_MAX_STEPS = 20;
  * Runs a max-throughput job for 1 s again and again until the target has
  * stopped getting faster: two steps in a row that do not beat the best so far by 3 %. V8 compiles a
  * large server's hot paths over tens of thousands of requests: llm-proxy served about a third of its
- * steady rate in its first 3 s of load (1,512 → 3,600 → 5,000 → 5,300 req/s in 3-second runs), while
+ * steady rate in its first 3 s of load (1,512 -> 3,600 -> 5,000 -> 5,300 req/s in 3-second runs), while
  * the minimal proxy is at speed within a second. A fixed short warm-up measured the big targets cold.
  * Returns each step's rate.
  */
@@ -38,8 +38,9 @@ export async function warmUp(worker: LoadWorker, job: LoadJob): Promise<number[]
 /**
  * Each measured run follows the same load for this long, unmeasured. Between two of its runs a target
  * sits idle while the others are measured (tens of seconds), and llm-proxy came back from such a pause
- * slowly: 1,228 -> 1,888 -> 4,033 req/s in the three 1-second runs after 25 s idle, against ~4,900
- * before it (V8's memory reducer had shrunk the heap meanwhile; the compiler threads were busy again).
+ * slowly: after 45 s idle, 731 -> 1,129 -> 2,081 req/s in its first three 1-second runs against ~3,500
+ * before it. V8's memory reducer had run five full collections meanwhile, and 253 functions were
+ * optimized again in those 3 s (18 with --no-memory-reducer; --trace-opt).
  * The bench measures each target at steady state, not its first seconds after a pause.
  */
 export const LEAD_IN_SECONDS = 2;

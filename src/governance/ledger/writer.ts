@@ -28,6 +28,7 @@ export class LedgerWriter {
   private flushing: Promise<void> | null = null;
   private lastDropLog = 0;
   private stopped = false;
+  private shuttingDown = false;
   written = 0;
   dropped = 0;
   failedWrites = 0;
@@ -76,6 +77,9 @@ export class LedgerWriter {
    */
   async stop(waitMs = 5000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // Shutting down: no pauses between chunks.
+    this.shuttingDown = true;
+    this.thread?.hurry();
     await this.flushing;
     const until = Date.now() + waitMs;
     for (;;) {
@@ -145,7 +149,7 @@ export class LedgerWriter {
   /** One transaction: the rows not written before, and their sums added to spend_daily. */
   private write(batch: RequestLogsTable[], behind: boolean): Promise<number> {
     if (!this.thread) return writeBatch(this.db.kysely, batch);
-    return this.thread.write(batch, behind);
+    return this.thread.write(batch, behind || this.shuttingDown);
   }
 
   private drop(count: number, why: string): void {

@@ -1,7 +1,8 @@
 // The ledger's writing thread on SQLite writes a batch in paced chunks of 25 rows, each its own
-// transaction (src/governance/ledger/pacing.ts): every row of a batch lands once, a backlog flag
-// wakes a pausing thread, and a chunk refused by the database leaves the rows before it counted as
-// written, not dropped.
+// transaction (src/governance/ledger/pacing.ts): every row of a batch lands once, whether the batch is
+// written calm, hurried from the start or hurried while it pauses, and a chunk refused by the database
+// leaves the rows before it counted as written, not dropped. (How soon a hurried thread goes on is a
+// matter of time, which the bench measures, not these tests.)
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

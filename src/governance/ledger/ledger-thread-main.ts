@@ -25,7 +25,7 @@ interface Progress {
 function writePaced(batch: RequestLogsTable[], progress: Progress): number {
   for (let start = 0; start < batch.length; start += CHUNK_ROWS) {
     const began = performance.now();
-    progress.written += write(start === 0 && batch.length <= CHUNK_ROWS ? batch : batch.slice(start, start + CHUNK_ROWS));
+    progress.written += write(batch.slice(start, start + CHUNK_ROWS));
     progress.settled = Math.min(batch.length, start + CHUNK_ROWS);
     if (progress.settled < batch.length && Atomics.load(flags, URGENT) === 0) {
       // Woken early when the main thread flags a backlog (Atomics.notify on WAKE).

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   log(`A = ${args.ref} (${revision}), B = ${args.only ? `A + ${args.only}` : 'working tree'}; ${REPS} repetitions, ${SECONDS} s per run, ${RATE} req/s`);
   for (const { side, target } of sides) {
     for (const endpoint of ENDPOINTS) {
-      const steps = await warmUp(worker, job(target, endpoint, 'max'));
+      const { steps } = await warmUp(worker, job(target, endpoint, 'max'));
       log(`  warm-up ${side} ${endpoint}: ${steps.map((rps) => Math.round(rps)).join(' → ')} req/s`);
     }
   }

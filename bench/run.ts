@@ -180,7 +180,7 @@ async function main(): Promise<void> {
         for (const target of rotate([...targets, ...extra], turn++)) {
           const job = jobFor(target, endpoint, scenario);
           const probe = probeFor(target);
-          await leadIn(worker, job, probe); // the same load, unmeasured, first (bench/warm-up.ts)
+          await leadIn(worker, job, probe, MAX_CONNECTIONS); // the same load, unmeasured, first (bench/warm-up.ts)
           const rowsBefore = probe?.count() ?? null;
           const loop = scenario === 'rate:500' && target.dbFile !== undefined;
           if (loop) await eventLoopDelay(target.url, CLIENT_KEY); // a scrape resets the histogram

@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   const scenarios: Scenario[] = ['max', ...RATES.map((r) => `rate:${r}` as Scenario)];
   const featureScenarios: Scenario[] = ['max', 'rate:500'];
   const runs = endpoints.length * scenarios.length * targets.length + featureTargets.length * featureScenarios.length;
-  const perRep = endpoints.length * (SECONDS.max + Object.values(SECONDS.rate).reduce((a, b) => a + b, 0)) * targets.length + featureTargets.length * (SECONDS.max + SECONDS.rate[500]) + runs * LEAD_IN_SECONDS;
+  const perRep = endpoints.length * (SECONDS.max + Object.values(SECONDS.rate).reduce((a, b) => a + b, 0)) * targets.length + featureTargets.length * (SECONDS.max + SECONDS.rate[500]) + runs * (2 * LEAD_IN_SECONDS + 1); // lead-ins: full-load steps, or 2 s at the rate after them
   log(`runner: ${runner}; ${REPS} repetition(s), about ${Math.ceil((perRep * REPS) / 60)} min of load; mock ${mockUrl}, minimal ${minimalUrl}, llm-proxy ${proxy.url}`);
 
   const mine = processTree(process.pid);

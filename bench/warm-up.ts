@@ -54,12 +54,15 @@ export async function warmUp(worker: LoadWorker, job: LoadJob, minSteps = WARM_M
 export const LEAD_IN_SECONDS = 2;
 const IDLE_COLD_MS = 8_000;
 
-/** The lead-in before a measured run, then its ledger rows written (so the run's rows are counted alone). */
+/**
+ * The lead-in before a measured run, then its ledger rows written (so the run's rows are counted alone).
+ * `connections`: those of the full-load steps before a fixed-rate run.
+ */
 export async function leadIn(worker: LoadWorker, job: LoadJob, probe: LedgerProbe | null, connections: number, coldAfterMs = IDLE_COLD_MS): Promise<void> {
   const cold = Date.now() - (loadEnds.get(job.url) ?? 0) > coldAfterMs;
   let sent = 0;
   if (job.kind === 'max' || cold) {
-    const full: LoadJob = { kind: 'max', url: job.url, path: job.path, body: job.body, headers: job.headers, durationMs: 1000, connections };
+    const full: LoadJob = { kind: 'max', url: job.url, path: job.path, body: job.body, headers: job.headers, durationMs: 1000, connections: job.kind === 'max' ? job.connections : connections };
     sent += (await warmUp(worker, full, LEAD_IN_SECONDS)).sent;
   }
   if (job.kind === 'rate') sent += (await worker.run<RateResult>({ ...job, durationMs: LEAD_IN_SECONDS * 1000 })).sent;

@@ -56,18 +56,23 @@ const IDLE_COLD_MS = 8_000;
 
 /**
  * The lead-in before a measured run, then its ledger rows written (so the run's rows are counted alone).
- * `connections`: those of the full-load steps before a fixed-rate run.
+ * `connections`: those of the full-load steps before a fixed-rate run. Returns the full-load steps'
+ * rates (none when a fixed-rate run's target was busy moments ago).
  */
-export async function leadIn(worker: LoadWorker, job: LoadJob, probe: LedgerProbe | null, connections: number, coldAfterMs = IDLE_COLD_MS): Promise<void> {
+export async function leadIn(worker: LoadWorker, job: LoadJob, probe: LedgerProbe | null, connections: number, coldAfterMs = IDLE_COLD_MS): Promise<number[]> {
   const cold = Date.now() - (loadEnds.get(job.url) ?? 0) > coldAfterMs;
   let sent = 0;
+  let steps: number[] = [];
   if (job.kind === 'max' || cold) {
     const full: LoadJob = { kind: 'max', url: job.url, path: job.path, body: job.body, headers: job.headers, durationMs: 1000, connections: job.kind === 'max' ? job.connections : connections };
-    sent += (await warmUp(worker, full, LEAD_IN_SECONDS)).sent;
+    const warmed = await warmUp(worker, full, LEAD_IN_SECONDS);
+    ({ steps } = warmed);
+    sent += warmed.sent;
   }
   if (job.kind === 'rate') sent += (await worker.run<RateResult>({ ...job, durationMs: LEAD_IN_SECONDS * 1000 })).sent;
   loadEnds.set(job.url, Date.now() + job.durationMs);
   if (probe) await probe.settle(probe.count() ?? 0, sent);
+  return steps;
 }
 
 /** Warms one target on each of its jobs (logging the steps), then waits for its ledger rows to be written. */

@@ -43,10 +43,11 @@ describe('bench lead-in', () => {
     rate,
     durationMs: 500,
   });
-  const counted = async (run: () => Promise<void>) => {
+  /** The lead-in's full-load steps, and the requests the mock received during it. */
+  const counted = async (run: () => Promise<number[]>) => {
     const before = received;
-    await run();
-    return received - before;
+    const steps = await run();
+    return { steps, requests: received - before };
   };
 
   it('warms a target never loaded at full load before a fixed-rate run, then only leads in at the rate while it stays busy', async () => {
@@ -55,9 +56,11 @@ describe('bench lead-in', () => {
     const cold = await counted(() => leadIn(worker, rateJob(rate), null, 4));
     // Loaded moments ago: 2 s at 50/s only.
     const warm = await counted(() => leadIn(worker, rateJob(rate), null, 4));
-    expect(warm).toBeGreaterThanOrEqual(rate * LEAD_IN_SECONDS * 0.9);
-    expect(warm).toBeLessThanOrEqual(rate * LEAD_IN_SECONDS * 1.1);
-    expect(cold).toBeGreaterThan(warm * 3);
+    expect(cold.steps.length).toBeGreaterThanOrEqual(3);
+    expect(warm.steps).toEqual([]);
+    expect(warm.requests).toBeGreaterThanOrEqual(rate * LEAD_IN_SECONDS * 0.9);
+    expect(warm.requests).toBeLessThanOrEqual(rate * LEAD_IN_SECONDS * 1.1);
+    expect(cold.requests).toBeGreaterThan(warm.requests * 3);
   }, 60_000);
 
   it('warms again at full load once the target has been idle for longer than the threshold', async () => {
@@ -66,13 +69,16 @@ describe('bench lead-in', () => {
     // The measured run (500 ms) would have ended by now; then 400 ms of idle, over the 300 ms threshold.
     await new Promise((resolve) => setTimeout(resolve, 900));
     const again = await counted(() => leadIn(worker, job, null, 4, 300));
-    expect(again).toBeGreaterThan(40 * LEAD_IN_SECONDS * 3);
+    expect(again.steps.length).toBeGreaterThanOrEqual(3);
+    expect(again.requests).toBeGreaterThan(40 * LEAD_IN_SECONDS * 3);
   }, 60_000);
 
   it('leads a full-load run in with full-load steps, however recently the target was loaded', async () => {
     const job: LoadJob = { kind: 'max', url, path: '/v1/embeddings', body: JSON.stringify({ model: 'bench-embedding', input: 'hi' }), headers: {}, durationMs: 500, connections: 4 };
     await leadIn(worker, rateJob(20), null, 4);
-    const steps = await counted(() => leadIn(worker, job, null, 4));
-    expect(steps).toBeGreaterThan(20 * LEAD_IN_SECONDS * 3);
+    const lead = await counted(() => leadIn(worker, job, null, 4));
+    // 1-second steps until two in a row gain less than 3 % (at least three), not a fixed 2 s.
+    expect(lead.steps.length).toBeGreaterThanOrEqual(3);
+    expect(lead.requests).toBeGreaterThan(20 * LEAD_IN_SECONDS * 3);
   }, 60_000);
 });
